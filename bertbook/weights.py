@@ -177,11 +177,20 @@ def load_pretrained(name_or_path: str | Path = "minilm", model_class=None, devic
     config = BertConfig.load(folder / "config.json")
     sd = from_transformers(read_safetensors(folder / "model.safetensors"))
     model = model_class(config)
-    missing = load_state_dict_checked(model, _match_prefix(model, sd), str(folder / "model.safetensors"), strict)
-    if missing:
+    sd = _match_prefix(model, sd)
+    # another task's head (e.g. MLM/NSP of a pretraining checkpoint loaded into a classifier) is
+    # not used, as in transformers: the encoder transfers, the new head starts random
+    own = model.state_dict()
+    unused = sorted(k for k in sd if k in HEAD_KEYS and k not in own)
+    sd = {k: v for k, v in sd.items() if k not in unused}
+    missing = load_state_dict_checked(model, sd, str(folder / "model.safetensors"), strict)
+    if missing or unused:
         import warnings
         warnings.warn(f"{len(missing)} weight(s) not in the checkpoint were initialised randomly: "
-                      f"{', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}", stacklevel=2)
+                      f"{', '.join(missing[:6])}{' ...' if len(missing) > 6 else ''}"
+                      + (f"; {len(unused)} weight(s) of the checkpoint's other heads were not used: "
+                         f"{', '.join(unused[:4])}{' ...' if len(unused) > 4 else ''}" if unused else ""),
+                      stacklevel=2)
     model.eval()                                    # like transformers: dropout off until .train()
     return model.to(device) if device is not None else model
 
