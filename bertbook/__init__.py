@@ -22,7 +22,14 @@ _EXPORTS = {
     "IGNORE_INDEX": "model",
     "load_pretrained": "weights", "save_pretrained": "weights", "CheckpointError": "weights",
     "load_tokenizer": "tokenizer", "train_wordpiece": "tokenizer", "encode": "tokenizer",
+    "PretrainingExample": "pretraining_data",
+    "create_pretraining_examples": "pretraining_data",
+    "mask_tokens": "pretraining_data",
+    "remask": "pretraining_data",
+    "collate": "pretraining_data",
     "load_corpus": "corpus", "load_sst2": "corpus", "normalize_typography": "corpus",
+    "attention_viewer": "widgets.attention", "AttentionViewer": "widgets.attention", "model_attentions": "widgets.attention",
+    "parameter_table": "parameters", "parameter_count": "parameters", "parameter_rows": "parameters", "count_by_part": "parameters",
 }
 
 __all__ = sorted(_EXPORTS)
