@@ -1,0 +1,218 @@
+"""The attention-map viewer: one heatmap per (layer, head), picked with two dropdowns.
+
+Attention comes in bertviz's format, a list or tuple with one ``[1, heads, T, T]`` array per layer
+(exactly ``model(..., output_attentions=True).attentions`` for a single sentence), plus the T token
+strings. Row i of a map is query token i, column j is key token j, so row i says where token i
+looks; every row sums to 1.
+
+The heatmap is drawn with matplotlib into PNG bytes shown by an ``ipywidgets.Image``: the picture
+lives in the widget state, so it needs no JavaScript from a CDN, works offline, and a browser (or a
+test) sees the image change when the head changes. Without ipywidgets or a live kernel,
+``attention_viewer`` returns a plain matplotlib figure instead.
+"""
+from __future__ import annotations
+
+import io
+from typing import Sequence
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+
+def as_attention_array(attentions, tokens: Sequence[str]) -> np.ndarray:
+    """bertviz-format attentions -> one float array ``[layers, heads, T, T]``, checked against tokens."""
+    if isinstance(attentions, (str, bytes)) or not hasattr(attentions, "__len__") or len(attentions) == 0:
+        raise ValueError("attentions must be a non-empty list/tuple with one [1, heads, T, T] tensor per "
+                         "layer, e.g. model(**batch, output_attentions=True).attentions")
+    layers = []
+    for i, a in enumerate(attentions):
+        if hasattr(a, "detach"):                      # a torch tensor, maybe on the GPU
+            a = a.detach().float().cpu().numpy()
+        a = np.asarray(a, dtype=np.float32)
+        if a.ndim == 4:
+            if a.shape[0] != 1:
+                raise ValueError(f"layer {i} holds a batch of {a.shape[0]} sequences; the viewer shows one: "
+                                 "pass [a[b:b+1] for a in attentions] for sequence b (and its own tokens).")
+            a = a[0]
+        if a.ndim != 3 or a.shape[1] != a.shape[2]:
+            raise ValueError(f"layer {i} has shape {a.shape}; expected [1, heads, T, T] (bertviz's format).")
+        layers.append(a)
+    if len({a.shape for a in layers}) != 1:
+        raise ValueError(f"all layers must have the same [heads, T, T] shape, got {sorted({a.shape for a in layers})}")
+    array = np.stack(layers)
+    if len(tokens) != array.shape[-1]:
+        raise ValueError(f"{len(tokens)} tokens for attention maps over {array.shape[-1]} positions: pass the "
+                         "tokens of the same encoded text (with [CLS]/[SEP]), e.g. from model_attentions().")
+    return array
+
+
+def _figure_size(n_tokens: int) -> tuple[float, float]:
+    side = min(9.0, max(4.0, 1.6 + 0.32 * n_tokens))
+    return side + 1.0, side
+
+
+def attention_heatmap(matrix, tokens: Sequence[str], ax=None, title: str | None = None, vmax: float | None = 1.0):
+    """Draw one ``[T, T]`` attention map on ``ax`` (a new figure if None); returns the AxesImage."""
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if ax is None:
+        ax = Figure(figsize=_figure_size(len(tokens)), layout="constrained").add_subplot()
+    image = ax.imshow(matrix, cmap="viridis", vmin=0.0, vmax=vmax, aspect="equal")
+    ax.set_xticks(range(len(tokens)), list(tokens), rotation=90, fontsize=9)
+    ax.set_yticks(range(len(tokens)), list(tokens), fontsize=9)
+    ax.set_xlabel("key: the token attended to")
+    ax.set_ylabel("query: the token attending")
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="attention weight")
+    return image
+
+
+def attention_figure(attentions, tokens: Sequence[str], layer: int = 0, head: int = 0,
+                     vmax: float | None = 1.0) -> Figure:
+    """The static view: one (layer, head) heatmap as a matplotlib Figure (displays inline)."""
+    array = as_attention_array(attentions, tokens)
+    _check_index(array, layer, head)
+    fig = Figure(figsize=_figure_size(len(tokens)), layout="constrained")
+    attention_heatmap(array[layer, head], tokens, fig.add_subplot(), _title(layer, head), vmax)
+    return fig
+
+
+def _title(layer: int, head: int) -> str:
+    return f"layer {layer}, head {head}"
+
+
+def _check_index(array: np.ndarray, layer: int, head: int) -> None:
+    n_layers, n_heads = array.shape[:2]
+    if not 0 <= layer < n_layers or not 0 <= head < n_heads:
+        raise IndexError(f"layer {layer}, head {head} does not exist: layers are 0..{n_layers - 1}, "
+                         f"heads 0..{n_heads - 1} (counted from 0, as in attentions[layer][0, head]).")
+
+
+class AttentionViewer:
+    """Heatmap + layer and head dropdowns. ``viewer.widget`` is the ipywidgets box; displaying the
+    viewer displays it (with a PNG of the current map for front-ends without widget support)."""
+
+    def __init__(self, attentions, tokens: Sequence[str], layer: int = 0, head: int = 0,
+                 vmax: float | None = 1.0, dpi: int = 80):
+        import ipywidgets as widgets
+
+        self.attentions = as_attention_array(attentions, tokens)
+        self.tokens = list(tokens)
+        self.dpi = dpi
+        self._quiet = False
+        _check_index(self.attentions, layer, head)
+        n_layers, n_heads = self.attentions.shape[:2]
+
+        self.figure = Figure(figsize=_figure_size(len(self.tokens)), dpi=dpi, layout="constrained")
+        FigureCanvasAgg(self.figure)
+        self.heatmap = attention_heatmap(self.attentions[layer, head], self.tokens,
+                                         self.figure.add_subplot(), _title(layer, head), vmax)
+        self.layer_selector = widgets.Dropdown(options=list(range(n_layers)), value=layer, description="layer",
+                                               layout=widgets.Layout(width="160px"))
+        self.head_selector = widgets.Dropdown(options=list(range(n_heads)), value=head, description="head",
+                                              layout=widgets.Layout(width="160px"))
+        self.layer_selector.add_class("bertbook-attention-layer")    # stable hooks for browser tests
+        self.head_selector.add_class("bertbook-attention-head")
+        self.image = widgets.Image(format="png", value=self.png())
+        self.image.add_class("bertbook-attention-image")
+        self.widget = widgets.VBox([widgets.HBox([self.layer_selector, self.head_selector]), self.image])
+        self.widget.add_class("bertbook-attention-viewer")
+        self.layer_selector.observe(self._redraw, names="value")
+        self.head_selector.observe(self._redraw, names="value")
+
+    @property
+    def layer(self) -> int:
+        return self.layer_selector.value
+
+    @property
+    def head(self) -> int:
+        return self.head_selector.value
+
+    def current(self) -> np.ndarray:
+        """The [T, T] map on screen now."""
+        return self.attentions[self.layer, self.head]
+
+    def show(self, layer: int | None = None, head: int | None = None) -> "AttentionViewer":
+        """Select a map from code (the same as using the dropdowns)."""
+        layer = self.layer if layer is None else layer
+        head = self.head if head is None else head
+        _check_index(self.attentions, layer, head)
+        self._quiet = True                            # one redraw, not one per dropdown
+        try:
+            self.layer_selector.value = layer
+            self.head_selector.value = head
+        finally:
+            self._quiet = False
+        self._redraw()
+        return self
+
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        self.figure.savefig(buffer, format="png", dpi=self.dpi)
+        return buffer.getvalue()
+
+    def _redraw(self, change=None) -> None:
+        if self._quiet:
+            return
+        self.heatmap.set_data(self.current())
+        self.heatmap.axes.set_title(_title(self.layer, self.head))
+        png = self.png()
+        if png != self.image.value:
+            self.image.value = png
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)
+        data["image/png"] = self.image.value           # what GitHub / nbviewer show instead
+        return data
+
+    def __repr__(self) -> str:
+        n_layers, n_heads, n_tokens = self.attentions.shape[:3]
+        return (f"AttentionViewer({n_layers} layers x {n_heads} heads, {n_tokens} tokens; "
+                f"showing layer {self.layer}, head {self.head})")
+
+
+def widgets_available() -> bool:
+    """True inside a live Jupyter kernel with ipywidgets installed: the widget can respond there."""
+    try:
+        import ipywidgets  # noqa: F401
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def attention_viewer(attentions, tokens: Sequence[str], layer: int = 0, head: int = 0,
+                     interactive: bool | None = None, vmax: float | None = 1.0):
+    """An ``AttentionViewer`` in Jupyter, else (or with ``interactive=False``) a static Figure of
+    ``layer``/``head``. ``vmax=None`` scales each map to its own maximum (faint heads stand out)."""
+    if interactive is None:
+        interactive = widgets_available()
+    if interactive:
+        return AttentionViewer(attentions, tokens, layer, head, vmax)
+    return attention_figure(attentions, tokens, layer, head, vmax)
+
+
+def model_attentions(model, tokenizer, text: str, text_pair: str | None = None):
+    """Run ``model`` on one text (or pair) and return ``(attentions, tokens)`` for the viewer:
+    attentions in bertviz's format (a tuple of ``[1, heads, T, T]`` CPU tensors, one per layer)."""
+    import torch
+
+    from ..tokenizer import encode
+
+    if not isinstance(text, str):
+        raise TypeError("model_attentions takes one text (a string); the viewer shows one sequence.")
+    max_positions = getattr(getattr(model, "config", None), "max_position_embeddings", 512)
+    batch = encode(tokenizer, text, text_pair, max_length=max_positions)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            out = model(**{k: v.to(device) for k, v in batch.items()}, output_attentions=True)
+    finally:
+        model.train(was_training)
+    encoding = tokenizer.encode(text, text_pair) if text_pair is not None else tokenizer.encode(text)
+    return tuple(a.cpu() for a in out.attentions), list(encoding.tokens)
