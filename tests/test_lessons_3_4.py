@@ -1,5 +1,6 @@
 """Lessons 3 and 4: the attention viewer (driven like a student would), its static fallback, the
 exercises' self-checks, and the parameter table against transformers' BertModel."""
+import base64
 import io
 import math
 import sys
@@ -95,7 +96,7 @@ def test_viewer_controls_and_labels(attentions):
     assert [t.get_text() for t in ax.get_yticklabels()] == TOKENS
     bundle = viewer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert bundle["image/png"] == viewer.image.value
+    assert base64.b64decode(bundle["image/png"]) == viewer.image.value
     assert bundle["text/plain"] == "AttentionViewer(3 layers x 4 heads, 5 tokens; showing layer 0, head 0)"
 
 

@@ -12,6 +12,7 @@ test) sees the image change when the head changes. Without ipywidgets or a live 
 """
 from __future__ import annotations
 
+import base64
 import io
 from typing import Sequence
 
@@ -164,7 +165,7 @@ class AttentionViewer:
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)
-        data["image/png"] = self.image.value           # what GitHub / nbviewer show instead
+        data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")   # for GitHub / nbviewer
         return data
 
     def __repr__(self) -> str:
