@@ -32,6 +32,8 @@ _EXPORTS = {
     "TrainingArguments": "training",
     "evaluate_pretraining": "training",
     "load_corpus": "corpus", "load_sst2": "corpus", "normalize_typography": "corpus",
+    "learn_merges": "wordpiece_merges",
+    "vocabulary_after": "wordpiece_merges",
     "attention_viewer": "widgets.attention", "AttentionViewer": "widgets.attention", "model_attentions": "widgets.attention",
     "parameter_table": "parameters", "parameter_count": "parameters", "parameter_rows": "parameters", "count_by_part": "parameters",
 }
