@@ -1,0 +1,102 @@
+"""Lesson 3 in a real JupyterLab: every cell runs from the Run menu without an error, the attention
+viewer renders with its layer/head dropdowns, and picking another head redraws the heatmap.
+
+Handles (set in bertbook/widgets/attention.py with add_class): .bertbook-attention-viewer (the
+box), .bertbook-attention-layer / .bertbook-attention-head (the dropdowns),
+.bertbook-attention-image (the ipywidgets.Image holding the PNG).
+"""
+import time
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+NOTEBOOK = "notebooks/03_attention.ipynb"
+VIEWER = ".bertbook-attention-viewer"
+
+
+@pytest.fixture(scope="module")
+def lesson3(open_notebook):
+    return open_notebook(NOTEBOOK)
+
+
+def _wait_for_digest(nb, element, done, timeout_s: float = 60.0) -> str:
+    """Poll the image bytes' digest until `done(digest)` (the kernel redraws asynchronously)."""
+    deadline = time.monotonic() + timeout_s
+    digest = nb.image_digest(element)
+    while not done(digest) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        digest = nb.image_digest(element)
+    return digest
+
+
+def test_all_cells_run_without_errors(lesson3):
+    nb, state = lesson3
+    assert state["errors"] == [], "error outputs after Run All:\n" + "\n\n".join(state["errors"])
+    assert state["unrun"] == 0 and state["busy"] == 0, f"not every cell ran: {state}"
+    assert state["run"] > 0, f"no code cell ran: {state}"
+
+
+def test_widgets_render_as_widgets_not_text(lesson3):
+    nb, _ = lesson3
+    # A live widget's view sits right inside the output; without the ipywidgets JupyterLab
+    # extension the output would fall back to the viewer's PNG or its text repr.
+    viewers = nb.page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output > {VIEWER}")
+    assert viewers.count() >= 1, ("the attention viewer did not render as a live widget: is the "
+                                  "ipywidgets JupyterLab extension (jupyterlab_widgets) installed?")
+
+
+def test_attention_viewer_controls_present(lesson3):
+    nb, _ = lesson3
+    viewer = nb.widget(VIEWER)
+    for name in ("layer", "head"):
+        control = viewer.locator(f".bertbook-attention-{name}")
+        assert control.locator(".widget-label").inner_text().strip() == name
+        select = control.locator("select")
+        assert select.is_enabled()
+        assert select.locator("option").count() >= 2, f"the {name} dropdown offers one choice only"
+    image = viewer.locator(".bertbook-attention-image")
+    image.wait_for(state="visible")
+    size = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert size[0] > 50 and size[1] > 50, f"the heatmap image did not load (natural size {size})"
+    nb.screenshot(viewer, "lesson03-attention-viewer.png")
+
+
+def test_head_selector_changes_the_image(lesson3):
+    nb, _ = lesson3
+    viewer = nb.widget(VIEWER)
+    image = viewer.locator(".bertbook-attention-image")
+    head = viewer.locator(".bertbook-attention-head select")
+    values = head.locator("option").evaluate_all("os => os.map(o => o.value)")
+    first = head.input_value()
+    other = next(v for v in values if v != first)
+
+    before = nb.image_digest(image)
+    assert before, "no image bytes in the attention viewer"
+    head.select_option(other)
+    after = _wait_for_digest(nb, image, lambda d: d != before)
+    assert after != before, f"choosing head {other} (was {first}) left the heatmap unchanged"
+    nb.screenshot(viewer, "lesson03-attention-viewer-head-changed.png")
+
+    # And back: the image follows every selection, not just the first. (Bytes are not compared
+    # with earlier pictures of the same head: matplotlib's constrained layout may shift a pixel
+    # between redraws, so equal selections need not give byte-equal PNGs.)
+    head.select_option(first)
+    back = _wait_for_digest(nb, image, lambda d: d != after)
+    assert back != after, f"going back to head {first} left the heatmap of head {other} on screen"
+
+
+def test_layer_selector_changes_the_image(lesson3):
+    nb, _ = lesson3
+    viewer = nb.widget(VIEWER)
+    image = viewer.locator(".bertbook-attention-image")
+    layer = viewer.locator(".bertbook-attention-layer select")
+    values = layer.locator("option").evaluate_all("os => os.map(o => o.value)")
+    first = layer.input_value()
+    before = nb.image_digest(image)
+    layer.select_option(next(v for v in values if v != first))
+    after = _wait_for_digest(nb, image, lambda d: d != before)
+    assert after != before, "choosing another layer left the heatmap unchanged"
+    layer.select_option(first)
+    back = _wait_for_digest(nb, image, lambda d: d != after)
+    assert back != after, f"going back to layer {first} left the other layer's heatmap on screen"
