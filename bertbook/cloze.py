@@ -1,0 +1,62 @@
+"""A small cloze test: did the model learn language, or only word frequencies?
+
+``data/cloze/cloze_sentences.tsv`` holds simple sentences in the style of the corpus, written for
+bertbook (none of them is in the corpus, which a test checks), each with one [MASK] and the words
+that would fit there. A model scores a hit when an acceptable word is among its top ``k``
+predictions. A model that always answers with the most frequent words ("the", ",", ".") scores 0:
+the answers are content words that only the context can suggest.
+"""
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .corpus import DATA_DIR
+
+CLOZE_FILE = DATA_DIR / "cloze" / "cloze_sentences.tsv"
+
+
+@dataclass
+class ClozeItem:
+    sentence: str                  # with exactly one [MASK]
+    acceptable: frozenset          # lower-case words that fit the gap
+
+
+def load_cloze(path: str | Path = CLOZE_FILE) -> list[ClozeItem]:
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    items = [ClozeItem(r["sentence"], frozenset(w.strip().lower() for w in r["acceptable"].split(","))) for r in rows]
+    bad = [i.sentence for i in items if i.sentence.count("[MASK]") != 1]
+    if bad:
+        raise ValueError(f"every cloze sentence needs exactly one [MASK]; these do not: {bad}")
+    return items
+
+
+@dataclass
+class ClozeResult:
+    hits: int
+    total: int
+    rows: list                     # (sentence, top-k words, hit?) per item
+
+    @property
+    def accuracy(self) -> float:
+        return self.hits / self.total
+
+    def __str__(self) -> str:
+        return f"{self.hits}/{self.total} sentences with an acceptable word in the top k ({self.accuracy:.0%})"
+
+
+def cloze_score(predict: Callable[[str, int], list] | None = None, k: int = 5,
+                items: list[ClozeItem] | None = None, model=None, tokenizer=None) -> ClozeResult:
+    """Score ``predict(sentence, k) -> [(word, prob), ...]`` (default: ``fill_mask`` with ``model``)."""
+    if predict is None:
+        from .fill_mask import fill_mask
+        predict = lambda sentence, k: fill_mask(sentence, k=k, model=model, tokenizer=tokenizer)  # noqa: E731
+    items = load_cloze() if items is None else items
+    rows = []
+    for item in items:
+        words = [w for w, _ in predict(item.sentence, k)][:k]
+        rows.append((item.sentence, words, any(w.lower() in item.acceptable for w in words)))
+    return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows)
