@@ -50,8 +50,11 @@ CHROMIUM_ARGS = [
 
 
 def _chromium_path() -> str | None:
-    for candidate in (os.environ.get("BERTBOOK_CHROMIUM"), "/usr/bin/chromium",
-                      shutil.which("chromium"), shutil.which("chromium-browser")):
+    """$BERTBOOK_CHROMIUM if set (and only it), else Debian's /usr/bin/chromium or one on PATH."""
+    if os.environ.get("BERTBOOK_CHROMIUM"):
+        path = os.environ["BERTBOOK_CHROMIUM"]
+        return path if Path(path).exists() else None
+    for candidate in ("/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser")):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -64,30 +67,32 @@ def _missing_requirement() -> str | None:
         return ("the Python package 'playwright' is not installed "
                 "(pip install -e \".[test]\" installs it)")
     if _chromium_path() is None:
-        return ("no Chromium found at /usr/bin/chromium (Debian/Ubuntu: apt-get install -y chromium; "
-                "or set BERTBOOK_CHROMIUM=/path/to/chrome)")
+        where = os.environ.get("BERTBOOK_CHROMIUM") or "/usr/bin/chromium or on PATH"
+        return (f"no Chromium found ({where}); Debian/Ubuntu: apt-get install -y chromium, "
+                "or set BERTBOOK_CHROMIUM=/path/to/chromium-or-chrome")
     return None
 
 
-def pytest_collection_modifyitems(config, items):
-    """Skip (locally) or fail (CI) every browser test when Chromium or Playwright is missing."""
+def _require_browser() -> None:
+    """Skip when Chromium/Playwright is missing -- but fail loudly on CI (env var CI set)."""
     missing = _missing_requirement()
     if missing is None:
         return
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set but the browser suite cannot run: {missing}", pytrace=False)
+    pytest.skip(f"browser test skipped: {missing}. Run the rest with -m 'not browser'.")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Locally, mark every browser test skipped up front when Chromium or Playwright is missing."""
+    if _missing_requirement() is None or os.environ.get("CI"):
+        return  # on CI the lab_server fixture fails each test instead
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.path)).parents:
-            if os.environ.get("CI"):
-                item.add_marker(pytest.mark.usefixtures("_fail_missing_browser"))
-            else:
-                item.add_marker(pytest.mark.skip(
-                    reason=f"browser test skipped: {missing}. Run the rest with -m 'not browser'."))
-
-
-@pytest.fixture
-def _fail_missing_browser():
-    pytest.fail(f"CI is set but the browser suite cannot run: {_missing_requirement()}",
-                pytrace=False)
+            item.add_marker(pytest.mark.skip(
+                reason=f"browser test skipped: {_missing_requirement()}. "
+                       "Run the rest with -m 'not browser'."))
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -199,8 +204,7 @@ def _stop_server(server: LabServer) -> None:
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
-    if _missing_requirement():
-        pytest.skip(_missing_requirement())
+    _require_browser()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = tmp_path_factory.mktemp("jupyterlab")
     root = base / "root"
