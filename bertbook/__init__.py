@@ -36,6 +36,13 @@ _EXPORTS = {
     "vocabulary_after": "wordpiece_merges",
     "attention_viewer": "widgets.attention", "AttentionViewer": "widgets.attention", "model_attentions": "widgets.attention",
     "parameter_table": "parameters", "parameter_count": "parameters", "parameter_rows": "parameters", "count_by_part": "parameters",
+    "show_examples": "widgets.examples",
+    "ExampleStepper": "widgets.examples",
+    "masking_statistics": "widgets.masking_stats",
+    "plot_masking_statistics": "widgets.masking_stats",
+    "LiveCurves": "widgets.training_curves",
+    "plot_history": "widgets.training_curves",
+    "read_metrics": "widgets.training_curves",
 }
 
 __all__ = sorted(_EXPORTS)
