@@ -1,0 +1,161 @@
+"""The masked-word prediction widget: type a sentence with [MASK] (or click a word to mask it)
+and see the model's top-k words for each gap as a bar chart.
+
+A text box, a model dropdown, a k slider and a row of word buttons (click one to replace that
+word with [MASK]) over a PNG bar chart in an ``ipywidgets.Image`` and a plain-text list of the
+predictions: no JavaScript from a CDN. Models are loaded the first time they are picked.
+Without ipywidgets or a live kernel, ``fill_mask_widget`` returns a static bar chart instead.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from .attention import widgets_available
+
+MODELS = {"MiniLM + MLM head (minilm-mlm)": "minilm-mlm", "our tiny BERT (bertbook-tiny)": "bertbook-tiny"}
+WORD = re.compile(r"\[MASK\]|[A-Za-z0-9']+")
+
+
+def predictions_figure(text: str, predictions, dpi: int | None = None) -> Figure:
+    """Horizontal bars, one panel per [MASK]: the top-k words and their probabilities."""
+    if predictions and isinstance(predictions[0], tuple):
+        predictions = [predictions]
+    n = max(1, len(predictions))
+    k = max((len(p) for p in predictions), default=1)
+    fig = Figure(figsize=(3.6 * n + 0.6, 0.9 + 0.32 * k), dpi=dpi, layout="constrained")
+    FigureCanvasAgg(fig)
+    for m, preds in enumerate(predictions):
+        ax = fig.add_subplot(1, n, m + 1)
+        words = [w for w, _ in preds][::-1]
+        probs = [p for _, p in preds][::-1]
+        bars = ax.barh(range(len(words)), probs, color="#3b6fb6")
+        ax.set_yticks(range(len(words)), words)
+        ax.set_xlim(0, max(1e-3, max(probs, default=0)) * 1.35)
+        ax.bar_label(bars, [f"{p:.2f}" for p in probs], padding=2, fontsize=8)
+        ax.set_xlabel("probability")
+        ax.set_title(f"[MASK] {m + 1}" if n > 1 else "[MASK]", fontsize=10)
+    short = text if len(text) <= 70 else text[:67] + "..."
+    fig.suptitle(short, fontsize=9)
+    return fig
+
+
+def fill_mask_figure(text: str, k: int = 5, model=None, tokenizer=None) -> Figure:
+    """The static view: ``fill_mask`` on ``text`` as a bar chart."""
+    from ..fill_mask import fill_mask
+    return predictions_figure(text, fill_mask(text, k, model, tokenizer))
+
+
+def mask_word(text: str, index: int) -> str:
+    """``text`` with its ``index``-th word (letters, digits, apostrophes) replaced by [MASK]."""
+    matches = [m for m in WORD.finditer(text)]
+    if not 0 <= index < len(matches):
+        raise IndexError(f"the text has {len(matches)} words (0..{len(matches) - 1}); there is no word {index}.")
+    m = matches[index]
+    return text[:m.start()] + "[MASK]" + text[m.end():]
+
+
+class FillMaskWidget:
+    """``widget.text.value = "..."`` (or typing, or clicking a word) updates ``widget.predictions``,
+    the bar chart and the text list. ``models``: label -> model name, or -> (model, tokenizer)."""
+
+    def __init__(self, text: str = "She lit the [MASK] and sat down to read.", k: int = 5,
+                 models: dict | None = None, model: str | None = None, dpi: int = 80):
+        import ipywidgets as widgets
+
+        self.models = dict(models or MODELS)
+        self.dpi = dpi
+        self.predictions = []
+        self.error = None
+        self._loaded = {}
+        self.text = widgets.Text(value=text, description="sentence", continuous_update=False,
+                                 layout=widgets.Layout(width="640px"))
+        self.model_selector = widgets.Dropdown(options=list(self.models), value=model or next(iter(self.models)),
+                                               description="model", layout=widgets.Layout(width="400px"))
+        self.k = widgets.IntSlider(value=k, min=1, max=10, description="top k")
+        self.words = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
+        self.image = widgets.Image(format="png")
+        self.listing = widgets.HTML()
+        for w, name in ((self.text, "text"), (self.model_selector, "model"), (self.k, "k"), (self.words, "words"),
+                        (self.image, "image"), (self.listing, "predictions")):
+            w.add_class(f"bertbook-fillmask-{name}")                # stable hooks for browser tests
+        hint = widgets.HTML("<small>Type a sentence with [MASK] and press Enter, or click a word to mask it.</small>")
+        self.widget = widgets.VBox([hint, self.text, widgets.HBox([self.model_selector, self.k]), self.words,
+                                    self.image, self.listing])
+        self.widget.add_class("bertbook-fillmask")
+        for w in (self.text, self.model_selector, self.k):
+            w.observe(self._update, names="value")
+        self._update()
+
+    def model_and_tokenizer(self):
+        label = self.model_selector.value
+        if label not in self._loaded:
+            from ..fill_mask import resolve_model
+            choice = self.models[label]
+            self._loaded[label] = resolve_model(*choice) if isinstance(choice, tuple) else resolve_model(choice)
+        return self._loaded[label]
+
+    def _word_buttons(self):
+        import ipywidgets as widgets
+        buttons = []
+        for i, m in enumerate(WORD.finditer(self.text.value)):
+            b = widgets.Button(description=m.group(0), layout=widgets.Layout(width="auto"),
+                               disabled=m.group(0) == "[MASK]", tooltip="mask this word")
+            b.add_class("bertbook-fillmask-word")
+            b.on_click(lambda _, i=i: self.mask(i))
+            buttons.append(b)
+        self.words.children = buttons
+
+    def mask(self, index: int) -> None:
+        """Replace word ``index`` of the sentence with [MASK] (what clicking a word does)."""
+        self.text.value = mask_word(self.text.value, index)
+
+    def _update(self, change=None) -> None:
+        from ..fill_mask import fill_mask
+        self._word_buttons()
+        try:
+            model, tokenizer = self.model_and_tokenizer()
+            result = fill_mask(self.text.value, self.k.value, model, tokenizer)
+        except (ValueError, FileNotFoundError, TypeError) as e:
+            self.error, self.predictions = str(e), []
+            self.listing.value = f"<span style='color:#b00020'>{html.escape(str(e))}</span>"
+            return
+        self.error = None
+        self.predictions = [result] if result and isinstance(result[0], tuple) else result
+        fig = predictions_figure(self.text.value, self.predictions, self.dpi)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=self.dpi)
+        self.image.value = buffer.getvalue()
+        rows = ["<br>".join(f"{html.escape(w)} {p:.3f}" for w, p in preds) for preds in self.predictions]
+        self.listing.value = "<div style='display:flex;gap:2em'>" + "".join(
+            f"<div><b>[MASK] {i + 1}</b><br>{r}</div>" for i, r in enumerate(rows)) + "</div>"
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)
+        if self.image.value:
+            data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
+        return data
+
+    def __repr__(self) -> str:
+        tops = ", ".join(p[0][0] for p in self.predictions if p)
+        return f"FillMaskWidget({self.text.value!r}; {self.model_selector.value}; top-1: {tops or self.error})"
+
+
+def fill_mask_widget(text: str = "She lit the [MASK] and sat down to read.", k: int = 5, models: dict | None = None,
+                     model: str | None = None, interactive: bool | None = None):
+    """A ``FillMaskWidget`` in Jupyter, else (or with ``interactive=False``) a static bar chart
+    from the first (or the named) model."""
+    if interactive is None:
+        interactive = widgets_available()
+    if interactive:
+        return FillMaskWidget(text, k, models, model)
+    models = dict(models or MODELS)
+    choice = models[model or next(iter(models))]
+    from ..fill_mask import resolve_model
+    return fill_mask_figure(text, k, *(resolve_model(*choice) if isinstance(choice, tuple) else resolve_model(choice)))
