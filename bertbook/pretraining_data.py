@@ -225,13 +225,23 @@ def create_pretraining_examples(documents: Sequence[Document], tokenizer, max_se
     if max_seq_length < 5:
         raise ValueError(f"max_seq_length={max_seq_length} leaves no room for [CLS] A [SEP] B [SEP]; use at least 5.")
     check_documents(documents)
+    return examples_from_token_ids(tokenize_documents(documents, tokenizer), tokenizer, max_seq_length,
+                                   short_seq_prob, masked_lm_prob, max_predictions_per_seq, whole_word_masking,
+                                   seed, dupe_factor)
+
+
+def examples_from_token_ids(docs: list[list[list[int]]], tokenizer, max_seq_length: int = 128,
+                            short_seq_prob: float = 0.1, masked_lm_prob: float = 0.15,
+                            max_predictions_per_seq: int = 20, whole_word_masking: bool = False,
+                            seed: int = 12345, dupe_factor: int = 1) -> list[PretrainingExample]:
+    """:func:`create_pretraining_examples` on documents already tokenised by :func:`tokenize_documents`
+    (the trainer tokenises once and builds examples for several sequence lengths)."""
     info = VocabInfo.from_tokenizer(tokenizer)
     vocab = tokenizer.get_vocab()
     cls_id, sep_id = vocab["[CLS]"], vocab["[SEP]"]
-    docs = [d for d in tokenize_documents(documents, tokenizer)]
-    if sum(1 for d in docs if d) < 2:
-        raise ValueError("fewer than two documents have any tokens; next sentence prediction needs two.")
     docs = [d for d in docs if d]
+    if len(docs) < 2:
+        raise ValueError("fewer than two documents have any tokens; next sentence prediction needs two.")
     rng = random.Random(seed)
     mask_kw = dict(masked_lm_prob=masked_lm_prob, max_predictions_per_seq=max_predictions_per_seq,
                    whole_word_masking=whole_word_masking)

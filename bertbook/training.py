@@ -37,7 +37,8 @@ import torch.nn.functional as F
 from .config import BertConfig
 from .corpus import CORPUS_DIR, Document, load_corpus
 from .model import IGNORE_INDEX, BertForPreTraining
-from .pretraining_data import PretrainingExample, check_documents, collate, create_pretraining_examples, remask
+from .pretraining_data import (PretrainingExample, check_documents, collate, create_pretraining_examples,
+                               examples_from_token_ids, remask, tokenize_documents)
 from .weights import CheckpointError, atomic_write, from_transformers, load_state_dict_checked, read_safetensors, save_pretrained
 
 STATE_FILE = "trainer_state.json"
@@ -211,6 +212,7 @@ class Trainer:
             max_predictions_per_seq=args.max_predictions_per_seq, whole_word_masking=args.whole_word_masking,
             seed=args.seed + 1)[: args.eval_examples]
         self._streams: dict[int, ExampleStream] = {}
+        self._train_ids = tokenize_documents(self.train_docs, self.tokenizer)      # once, for every length
 
         # model and optimizer (seeded identically on every rank, so the replicas start equal)
         torch.manual_seed(args.seed)
@@ -253,8 +255,8 @@ class Trainer:
     def stream(self, seq_length: int) -> ExampleStream:
         if seq_length not in self._streams:
             a = self.args
-            examples = create_pretraining_examples(
-                self.train_docs, self.tokenizer, seq_length, masked_lm_prob=a.masked_lm_prob,
+            examples = examples_from_token_ids(
+                self._train_ids, self.tokenizer, seq_length, masked_lm_prob=a.masked_lm_prob,
                 max_predictions_per_seq=a.max_predictions_per_seq, whole_word_masking=a.whole_word_masking,
                 seed=a.seed)
             self._streams = {seq_length: ExampleStream(examples, self.tokenizer, a, seq_length)}   # keep one
