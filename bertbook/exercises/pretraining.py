@@ -75,17 +75,21 @@ def check_chance_losses(mlm_loss: float, nsp_loss: float, vocab_size: int = 8000
 
 
 def check_lr_schedule(lr_at) -> None:
-    """``lr_at(step, peak_lr, warmup_steps, total_steps)``: linear warm-up from 0 to ``peak_lr`` over
-    ``warmup_steps``, then linear decay to 0 at ``total_steps`` (transformers' linear schedule)."""
+    """``lr_at(step, peak_lr, warmup_steps, total_steps)``, the learning rate of optimizer step ``step``
+    (counted from 0): linear warm-up ``peak_lr * (step + 1) / warmup_steps`` while ``step <
+    warmup_steps`` (so step 0 already learns a little), then linear decay
+    ``peak_lr * (total_steps - step) / (total_steps - warmup_steps)``, reaching 0 at ``total_steps``."""
     def want(step, peak, warm, total):
         if step < warm:
-            return peak * step / warm
+            return peak * (step + 1) / warm
         return peak * max(0.0, (total - step) / max(1, total - warm))
     for peak, warm, total in ((1e-3, 10, 100), (5e-4, 100, 1000), (2e-3, 1, 7)):
         for step in sorted({0, 1, warm // 2, warm, warm + 1, (warm + total) // 2, total - 1, total, total + 5}):
             got = float(lr_at(step, peak, warm, total))
             if not math.isclose(got, want(step, peak, warm, total), rel_tol=1e-6, abs_tol=1e-12):
                 phase = "warm-up" if step < warm else "decay"
+                hint = (" During warm-up step s uses (s + 1) / warmup_steps of the peak: step 0 is the first step."
+                        if step < warm and math.isclose(got, peak * step / warm, rel_tol=1e-6, abs_tol=1e-12) else "")
                 raise ExerciseError(f"lr_at({step}, {peak}, {warm}, {total}) = {got:.3g}, expected "
-                                    f"{want(step, peak, warm, total):.3g} (the {phase} phase).")
+                                    f"{want(step, peak, warm, total):.3g} (the {phase} phase).{hint}")
     passed("linear warm-up and decay")

@@ -167,10 +167,24 @@ def plot_example(example, tokenizer=None, ax=None, width: int = 150):
     return fig
 
 
-def show_examples(examples: Sequence, tokenizer=None, start: int = 0):
-    """The stepper widget, or (no ipywidgets) a static figure of example ``start``."""
+def widgets_available() -> bool:
+    """True inside a live Jupyter kernel with ipywidgets installed: only there can buttons respond."""
     try:
         import ipywidgets  # noqa: F401
+        from IPython import get_ipython
     except ImportError:
-        return plot_example(examples[start], tokenizer)
-    return ExampleStepper(examples, tokenizer, start)
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def show_examples(examples: Sequence, tokenizer=None, start: int = 0, interactive: bool | None = None):
+    """The stepper widget in Jupyter; elsewhere (or with ``interactive=False``) a static figure of
+    example ``start``."""
+    if not examples:
+        raise ValueError("show_examples needs at least one example; create some with create_pretraining_examples().")
+    if interactive is None:
+        interactive = widgets_available()
+    if interactive:
+        return ExampleStepper(examples, tokenizer, start)
+    return plot_example(examples[start], tokenizer)

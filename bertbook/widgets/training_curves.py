@@ -1,8 +1,9 @@
 """Loss and accuracy curves of a pretraining run: live while it trains, or afterwards from metrics.jsonl.
 
 Two panels: losses (MLM and NSP, log scale: MLM starts near ln(vocab) ~ 9, NSP near ln 2 ~ 0.69)
-and accuracies (MLM on masked positions, NSP), each against the optimizer step. Dashed lines mark
-chance: ln 2 for the NSP loss, 0.5 for NSP accuracy.
+and accuracies (MLM on masked positions, NSP), each against the optimizer step. Solid lines are
+held-out metrics, dotted ones the training loss (the trainer's ``train_*`` keys) where present.
+Dashed lines mark chance: ln 2 for the NSP loss, 0.5 for NSP accuracy.
 
 ``LiveCurves`` is a callback: call it with each metrics record (a dict with ``step`` and any of the
 keys below) and, inside a notebook, it redraws one figure in place; elsewhere it just keeps the
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 LOSS_KEYS = ("mlm_loss", "nsp_loss")
+TRAIN_LOSS_KEYS = ("train_mlm_loss", "train_nsp_loss")      # running mean over the steps since the last record
 ACCURACY_KEYS = ("mlm_accuracy", "nsp_accuracy")
 COLOURS = {"mlm": "#1f77b4", "nsp": "#ff7f0e"}
 
@@ -62,9 +64,11 @@ class LiveCurves:
         self.fig, (self.loss_ax, self.acc_ax) = plt.subplots(1, 2, figsize=(10, 3.4))
         self.lines = {}
         for key in LOSS_KEYS:
-            (self.lines[key],) = self.loss_ax.plot([], [], "o-", ms=3, color=COLOURS[key[:3]], label=key)
+            (self.lines[key],) = self.loss_ax.plot([], [], "o-", ms=3, color=COLOURS[key[:3]], label=f"held-out {key}")
+        for key in TRAIN_LOSS_KEYS:
+            (self.lines[key],) = self.loss_ax.plot([], [], ":", color=COLOURS[key[6:9]], alpha=0.7, label=key)
         for key in ACCURACY_KEYS:
-            (self.lines[key],) = self.acc_ax.plot([], [], "o-", ms=3, color=COLOURS[key[:3]], label=key)
+            (self.lines[key],) = self.acc_ax.plot([], [], "o-", ms=3, color=COLOURS[key[:3]], label=f"held-out {key}")
         self.loss_ax.axhline(math.log(2), color=COLOURS["nsp"], ls="--", lw=0.8, label="NSP chance (ln 2)")
         if vocab_size:
             self.loss_ax.axhline(math.log(vocab_size), color=COLOURS["mlm"], ls="--", lw=0.8,

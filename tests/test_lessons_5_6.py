@@ -1,0 +1,369 @@
+"""Lessons 5 and 6: the example stepper, the masking statistics, the training curves and the
+self-checks. The widgets are driven the way a student drives them (buttons, slider), and what they
+show is compared with the examples themselves, not with the widget's own helpers."""
+import html
+import json
+import math
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import matplotlib
+import pytest
+import torch
+import torch.nn.functional as F
+
+matplotlib.use("Agg")
+
+from bertbook import load_corpus, load_tokenizer  # noqa: E402
+from bertbook.corpus import Document  # noqa: E402
+from bertbook.exercises import ExerciseError  # noqa: E402
+from bertbook.pretraining_data import create_pretraining_examples  # noqa: E402
+from bertbook.widgets import examples as ex_widget  # noqa: E402
+from bertbook.widgets.masking_stats import masking_statistics, plot_masking_statistics, split_word_share  # noqa: E402
+from bertbook.widgets.training_curves import LiveCurves, plot_history, read_metrics  # noqa: E402
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+COLOURS = {"mask": "#f4a261", "random": "#e76f51", "keep": "#2a9d8f"}
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return load_tokenizer("bertbook")
+
+
+@pytest.fixture(scope="module")
+def small_docs():
+    return [Document(d.name, d.sentences[:150]) for d in load_corpus()[:3]]
+
+
+@pytest.fixture(scope="module")
+def examples(small_docs, tokenizer):
+    return create_pretraining_examples(small_docs, tokenizer, seed=3)
+
+
+@dataclass
+class FakeExample:
+    tokens: list
+    input_ids: list
+    segment_ids: list
+    masked_positions: list
+    masked_labels: list
+    masked_kinds: list
+    is_random_next: bool
+
+    def original_ids(self):
+        ids = list(self.input_ids)
+        for p, label in zip(self.masked_positions, self.masked_labels):
+            ids[p] = label
+        return ids
+
+
+def shown_spans(html):
+    """(kind, background colour, token) of every token box in the widget's HTML, in order."""
+    return re.findall(r'<span class="tok" data-kind="(\w+)" data-segment="\d" style="[^"]*background:(#[0-9a-f]{6});'
+                      r'[^"]*">([^<]*)<div', html)
+
+
+# --- the example stepper ---------------------------------------------------------------------
+def test_stepper_buttons_change_the_example_and_colours_follow_masked_kinds(examples, tokenizer):
+    stepper = ex_widget.ExampleStepper(examples[:5], tokenizer)
+    seen = []
+    for _ in range(5):
+        ex = examples[stepper.index]
+        spans = shown_spans(stepper.html.value)
+        assert [html.unescape(t) for _, _, t in spans] == ex.tokens
+        kinds = {p: k for p, k in zip(ex.masked_positions, ex.masked_kinds)}
+        for pos, (kind, colour, _) in enumerate(spans):
+            assert kind == kinds.get(pos, "none")
+            if pos in kinds:
+                assert colour == COLOURS[kinds[pos]]
+            else:
+                assert colour not in COLOURS.values()
+        # the labels under the boxes are the original tokens at the masked positions, in order
+        shown_labels = re.findall(r"&rarr;&nbsp;([^<]*)</div>", stepper.html.value)
+        assert [html.unescape(t) for t in shown_labels] == [tokenizer.id_to_token(i) for i in ex.masked_labels]
+        seen.append(stepper.html.value)
+        stepper.next_button.click()
+    assert stepper.index == 0                       # wrapped around after 5 clicks
+    assert len(set(seen)) == 5                      # five different examples were shown
+    stepper.prev_button.click()
+    assert stepper.index == 4 and stepper.html.value == seen[4]
+    stepper.slider.value = 2                        # the slider drives it too
+    assert stepper.html.value == seen[2]
+
+
+def test_stepper_shows_the_nsp_label(examples, tokenizer):
+    pos = next(i for i, e in enumerate(examples) if not e.is_random_next)
+    neg = next(i for i, e in enumerate(examples) if e.is_random_next)
+    stepper = ex_widget.ExampleStepper(examples, tokenizer, start=pos)
+    assert "NSP label 0" in stepper.html.value and "NSP label 1" not in stepper.html.value
+    stepper.go(neg)
+    assert "NSP label 1" in stepper.html.value
+
+
+def test_stepper_bad_input_and_mimebundle(examples, tokenizer):
+    with pytest.raises(ValueError, match="at least one example"):
+        ex_widget.ExampleStepper([], tokenizer)
+    stepper = ex_widget.ExampleStepper(examples[:3], tokenizer)
+    with pytest.raises(IndexError, match="there are 3"):
+        stepper.go(3)
+    bundle = stepper._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/html"] == stepper.html.value           # the snapshot viewers without widgets see
+    bad = FakeExample(["[CLS]", "a", "[SEP]"], [2, 9, 3], [0, 0, 0], [1], [9], ["hidden"], False)
+    with pytest.raises(ValueError, match="unknown masked kind"):
+        ex_widget.example_html(bad)
+
+
+def test_static_fallback_without_ipywidgets(examples, tokenizer, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)        # import ipywidgets -> ImportError
+    assert not ex_widget.widgets_available()
+    fig = ex_widget.show_examples(examples, tokenizer, start=1)
+    assert isinstance(fig, matplotlib.figure.Figure)
+    ex = examples[1]
+    texts = [t for t in fig.axes[0].texts if t.get_gid() is not None]
+    assert [t.get_text() for t in texts] == ex.tokens
+    kinds = {p: k for p, k in zip(ex.masked_positions, ex.masked_kinds)}
+    for pos, t in enumerate(texts):
+        assert t.get_gid() == kinds.get(pos, "none")
+        if pos in kinds:
+            assert matplotlib.colors.to_hex(t.get_bbox_patch().get_facecolor()) == COLOURS[kinds[pos]]
+    labels = [t.get_text() for t in fig.axes[0].texts if t.get_gid() is None and t.get_text().startswith("→")]
+    assert labels == ["→" + tokenizer.id_to_token(lab) for lab in ex.masked_labels]
+    with pytest.raises(ImportError):
+        ex_widget.ExampleStepper(examples, tokenizer)
+
+
+def test_show_examples_is_static_outside_a_kernel(examples, tokenizer):
+    # pytest is not a Jupyter kernel: buttons could not respond, so a figure comes back
+    assert isinstance(ex_widget.show_examples(examples, tokenizer), matplotlib.figure.Figure)
+    assert isinstance(ex_widget.show_examples(examples, tokenizer, interactive=True), ex_widget.ExampleStepper)
+
+
+def test_example_text_marks_kinds(tokenizer):
+    ex = FakeExample(["[CLS]", "[MASK]", "dog", "cat", "[SEP]", "ran", "[SEP]"], [2, 4, 50, 60, 3, 70, 3],
+                     [0, 0, 0, 0, 0, 1, 1], [1, 2, 5], [40, 41, 70], ["mask", "random", "keep"], True)
+    text = ex_widget.example_text(ex)
+    assert text.splitlines()[0] == "[CLS] [MASK]* dog! cat [SEP] ran= [SEP]"
+    assert "1:mask->40, 2:random->41, 5:keep->70" in text and "is_random_next=True" in text
+
+
+# --- masking statistics ----------------------------------------------------------------------
+def test_masking_statistics_counts_a_known_set():
+    exs = [FakeExample(["[CLS]"] + ["w"] * 8 + ["[SEP]"], [0] * 10, [0] * 10, [1, 2], [5, 6], ["mask", "keep"], False),
+           FakeExample(["[CLS]"] + ["w"] * 18 + ["[SEP]"], [0] * 20, [0] * 20, [1, 2, 3, 4], [5] * 4,
+                       ["mask", "mask", "mask", "random"], True)]
+    s = masking_statistics(exs)
+    assert s["tokens"] == 30 and s["chosen"] == 6
+    assert s["chosen_fraction"] == pytest.approx(6 / 30)
+    assert s["kind_fraction"] == pytest.approx({"mask": 4 / 6, "random": 1 / 6, "keep": 1 / 6})
+    assert s["per_example_fraction"] == pytest.approx([0.2, 0.2])
+    assert s["random_next_fraction"] == 0.5
+    with pytest.raises(ValueError, match="at least one"):
+        masking_statistics([])
+
+
+def test_masking_statistics_on_generated_examples(examples):
+    s = masking_statistics(examples)
+    assert 0.14 < s["chosen_fraction"] <= 0.15
+    assert abs(s["kind_fraction"]["mask"] - 0.8) < 0.03
+    fig = plot_masking_statistics(examples)
+    heights = [b.get_height() for b in fig.axes[0].patches]
+    assert heights == pytest.approx([s["kind_fraction"][k] for k in ("mask", "random", "keep")])
+    dots = fig.axes[1].collections[0].get_offsets()
+    assert len(dots) == len(examples)
+    assert all(y == min(20, max(1, round(0.15 * x))) for x, y in dots)   # generated data follow the rule
+
+
+def test_split_word_share(small_docs, tokenizer):
+    tok = tokenizer
+    ids = [tok.token_to_id(t) for t in ["[CLS]", "light", "##house", "whale", "[SEP]"]]
+    part = FakeExample([], [*ids], [0] * 5, [1], [ids[1]], ["mask"], False)
+    whole = FakeExample([], [*ids], [0] * 5, [1, 2], [ids[1], ids[2]], ["mask", "mask"], False)
+    single = FakeExample([], [*ids], [0] * 5, [3], [ids[3]], ["mask"], False)
+    assert split_word_share([part], tok) == 1.0
+    assert split_word_share([whole], tok) == 0.0
+    assert split_word_share([part, whole], tok) == pytest.approx(1 / 3)
+    assert split_word_share([single], tok) == 0.0                 # one-piece words do not count
+    wwm = create_pretraining_examples(small_docs, tok, seed=3, whole_word_masking=True)
+    assert split_word_share(wwm, tok) == 0.0
+    assert split_word_share(create_pretraining_examples(small_docs, tok, seed=3), tok) > 0.5
+
+
+# --- training curves -------------------------------------------------------------------------
+RECORDS = [{"step": 10, "mlm_loss": 7.0, "mlm_accuracy": 0.05, "nsp_loss": 0.70, "nsp_accuracy": 0.5,
+            "train_mlm_loss": 8.0},
+           {"step": 20, "mlm_loss": 6.0, "mlm_accuracy": 0.10, "nsp_loss": 0.65, "nsp_accuracy": 0.6,
+            "train_mlm_loss": 6.5},
+           {"step": 30, "mlm_loss": float("nan"), "mlm_accuracy": 0.12, "nsp_loss": 0.60, "nsp_accuracy": 0.7}]
+
+
+def lines_by_label(fig):
+    return {line.get_label(): line for ax in fig.axes for line in ax.get_lines()}
+
+
+def test_live_curves_grow_one_record_at_a_time():
+    curves = LiveCurves(vocab_size=8000, display=False)
+    lines = lines_by_label(curves.fig)
+    curves(RECORDS[0])
+    assert list(lines["held-out mlm_loss"].get_xdata()) == [10]
+    for r in RECORDS[1:]:
+        curves.update(r)
+    assert list(lines["held-out mlm_loss"].get_xdata()) == [10, 20]            # the NaN is skipped
+    assert list(lines["held-out nsp_accuracy"].get_ydata()) == [0.5, 0.6, 0.7]
+    assert list(lines["train_mlm_loss"].get_ydata()) == [8.0, 6.5]
+    assert lines["MLM uniform guess (ln 8000)"].get_ydata()[0] == pytest.approx(math.log(8000))
+    with pytest.raises(ValueError, match="'step'"):
+        curves({"mlm_loss": 1.0})
+
+
+def test_live_curves_update_one_display_in_a_notebook(monkeypatch):
+    import IPython
+    import IPython.display
+
+    class Handle:
+        updates = 0
+
+        def update(self, obj):
+            Handle.updates += 1
+
+    shown = []
+    monkeypatch.setattr(IPython, "get_ipython", lambda: object())
+    monkeypatch.setattr(IPython.display, "display", lambda obj, display_id=False: shown.append(obj) or Handle())
+    curves = LiveCurves()
+    for r in RECORDS:
+        curves(r)
+    assert shown == [curves.fig] and Handle.updates == len(RECORDS)
+
+
+def test_plot_history_and_read_metrics(tmp_path):
+    path = tmp_path / "metrics.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in RECORDS[:2]))
+    assert read_metrics(tmp_path) == RECORDS[:2]
+    fig = plot_history(path)
+    assert list(lines_by_label(fig)["held-out mlm_accuracy"].get_ydata()) == [0.05, 0.10]
+    with pytest.raises(FileNotFoundError, match="metrics.jsonl"):
+        read_metrics(tmp_path / "nothing")
+    path.write_text(json.dumps(RECORDS[0]) + "\n{not json\n")
+    with pytest.raises(ValueError, match=":2 is not valid JSON"):
+        read_metrics(path)
+    with pytest.raises(ValueError, match="pretraining metrics"):
+        plot_history([{"step": 1, "accuracy": 0.5}])
+
+
+def test_live_curves_as_a_trainer_callback(tmp_path, small_docs):
+    from bertbook.training import pretrain
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for d in small_docs[:2]:
+        (corpus / f"{d.name}.txt").write_text("\n\n".join(d.sentences))
+    curves = LiveCurves(display=False)
+    trainer = pretrain(callbacks=[curves], out=str(tmp_path / "run"), corpus=str(corpus), max_steps=4,
+                       eval_every=2, batch_size=4, eval_examples=8, max_seq_length=64, short_seq_length=0,
+                       threads=1, progress=False, seed=0)
+    assert curves.history == trainer.history and [r["step"] for r in curves.history] == [2, 4]
+    assert list(lines_by_label(curves.fig)["held-out mlm_loss"].get_ydata()) == [r["mlm_loss"] for r in trainer.history]
+
+
+# --- self-checks -----------------------------------------------------------------------------
+def test_lesson5_self_checks():
+    from bertbook.exercises.pretraining_data import check_mask_shares, check_pack_pair, check_word_groups
+
+    def pack(a, b):
+        return ["[CLS]", *a, "[SEP]", *b, "[SEP]"], [0] * (len(a) + 2) + [1] * (len(b) + 1)
+    check_pack_pair(pack)
+    with pytest.raises(ExerciseError, match=r"\[SEP\] after A and another after B"):
+        check_pack_pair(lambda a, b: (["[CLS]", *a, "[SEP]", *b], [0] * (len(a) + 2) + [1] * len(b)))
+    with pytest.raises(ExerciseError, match="segment ids should be"):
+        check_pack_pair(lambda a, b: (pack(a, b)[0], [0] * (len(a) + 1) + [1] * (len(b) + 2)))
+    with pytest.raises(ExerciseError, match="a pair"):
+        check_pack_pair(lambda a, b: pack(a, b)[0])
+
+    check_mask_shares(0.12, 0.1)
+    with pytest.raises(ExerciseError, match="only 80% of those"):
+        check_mask_shares(0.15, 0.1)
+    with pytest.raises(ExerciseError, match="'keep' case"):
+        check_mask_shares(0.12, 0.2)
+
+    def groups(tokens):
+        words = []
+        for i, t in enumerate(tokens):
+            if t in ("[CLS]", "[SEP]"):
+                continue
+            if t.startswith("##") and words:
+                words[-1].append(i)
+            else:
+                words.append([i])
+        return words
+    check_word_groups(groups)
+    with pytest.raises(ExerciseError, match="'##' continues the previous word"):
+        check_word_groups(lambda tokens: [[i] for i, t in enumerate(tokens) if t not in ("[CLS]", "[SEP]")])
+    with pytest.raises(ExerciseError, match="special tokens are never masked"):
+        check_word_groups(lambda tokens: [[i] for i in range(len(tokens))])
+
+
+def test_lesson6_self_checks():
+    from bertbook.exercises.pretraining import (check_chance_losses, check_lr_schedule, check_masked_lm_loss,
+                                                check_nsp_loss)
+    from bertbook.training import lr_at
+
+    check_masked_lm_loss(lambda logits, labels: F.cross_entropy(logits.flatten(0, 1), labels.flatten(), ignore_index=-100))
+    with pytest.raises(ExerciseError, match="averaged the loss over all positions"):
+        check_masked_lm_loss(lambda logits, labels: F.cross_entropy(logits.flatten(0, 1), labels.clamp(min=0).flatten()))
+    with pytest.raises(ExerciseError, match="summed"):
+        check_masked_lm_loss(lambda logits, labels: F.cross_entropy(logits.flatten(0, 1), labels.flatten(),
+                                                                    ignore_index=-100, reduction="sum"))
+    with pytest.raises(ExerciseError, match="scalar"):
+        check_masked_lm_loss(lambda logits, labels: F.cross_entropy(logits.flatten(0, 1), labels.flatten(),
+                                                                    ignore_index=-100, reduction="none"))
+
+    check_nsp_loss(lambda logits, labels: F.cross_entropy(logits, labels))
+    with pytest.raises(ExerciseError, match="flipped"):
+        check_nsp_loss(lambda logits, labels: F.cross_entropy(logits, 1 - labels))
+    with pytest.raises(ExerciseError, match="expected"):
+        check_nsp_loss(lambda logits, labels: F.binary_cross_entropy_with_logits(logits[:, 1], labels.float()) * 2)
+
+    check_chance_losses(math.log(8000), math.log(2))
+    with pytest.raises(ExerciseError, match="uniform guess over 8000"):
+        check_chance_losses(math.log(2), math.log(8000))
+    with pytest.raises(ExerciseError, match="50/50"):
+        check_chance_losses(math.log(8000), 0.5)
+
+    check_lr_schedule(lr_at)                  # the engine's schedule is the one the exercise describes
+    with pytest.raises(ExerciseError, match=r"\(s \+ 1\) / warmup_steps"):
+        check_lr_schedule(lambda s, p, w, t: p * s / w if s < w else p * max(0.0, (t - s) / (t - w)))
+    with pytest.raises(ExerciseError, match="decay phase"):
+        check_lr_schedule(lambda s, p, w, t: p * (s + 1) / w if s < w else p)
+
+
+def test_torch_reference_for_the_mlm_bug():
+    """The notebook's claim: a mean-reduced cross-entropy times per-slot weights, divided by their
+    sum, is the plain mean over all slots (the weights do nothing)."""
+    g = torch.Generator().manual_seed(0)
+    logits, labels = torch.randn(12, 7, generator=g), torch.randint(0, 7, (12,), generator=g)
+    weights = torch.tensor([1.0] * 8 + [0.0] * 4)
+    buggy = (F.cross_entropy(logits, labels) * weights.reshape(-1, 1)).sum() / weights.sum()
+    assert torch.allclose(buggy, F.cross_entropy(logits, labels))
+    assert not torch.allclose(buggy, F.cross_entropy(logits[:8], labels[:8]))
+
+
+# --- notebooks and exports -------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["05_pretraining_data.ipynb", "06_pretraining.ipynb"])
+def test_solutions_are_hidden_and_checked(name):
+    nb = json.loads((NOTEBOOKS / name).read_text())
+    solutions = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).startswith("# Solution")]
+    assert len(solutions) >= 2
+    for c in solutions:
+        assert c["metadata"].get("jupyter", {}).get("source_hidden") is True
+        assert "check_" in "".join(c["source"])
+        printed = "".join("".join(o.get("text", "")) for o in c["outputs"])
+        assert "correct!" in printed                 # committed with the self-check passing
+
+
+def test_public_names_are_exported():
+    import bertbook
+    for name in ("show_examples", "ExampleStepper", "plot_masking_statistics", "masking_statistics",
+                 "LiveCurves", "plot_history", "read_metrics"):
+        assert name in bertbook.__all__ and getattr(bertbook, name) is not None
