@@ -43,6 +43,12 @@ _EXPORTS = {
     "LiveCurves": "widgets.training_curves",
     "plot_history": "widgets.training_curves",
     "read_metrics": "widgets.training_curves",
+    "build_classifier": "finetuning",
+    "fine_tune": "finetuning",
+    "predict_proba": "finetuning",
+    "classify_long_text": "long_text",
+    "split_into_windows": "long_text",
+    "window_spans": "long_text",
 }
 
 __all__ = sorted(_EXPORTS)
