@@ -31,6 +31,7 @@ _EXPORTS = {
     "Trainer": "training",
     "TrainingArguments": "training",
     "evaluate_pretraining": "training",
+    "fill_mask": "fill_mask", "cloze_score": "cloze", "load_minilm_mlm": "minilm_mlm",
     "load_corpus": "corpus", "load_sst2": "corpus", "normalize_typography": "corpus",
     "learn_merges": "wordpiece_merges",
     "vocabulary_after": "wordpiece_merges",
