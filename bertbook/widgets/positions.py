@@ -49,7 +49,7 @@ class PositionFigure:
         (self.dim_curve,) = ax_dim.plot(positions, table[:, 0].numpy(), lw=1)
         (self.dim_marker,) = ax_dim.plot([0], [0], "o", color="C3")
         ax_dim.set(xlabel="position", ylim=(-lim * 1.05, lim * 1.05))
-        (self.pos_curve,) = ax_pos.plot(torch.arange(n_dim).numpy(), table[0].numpy(), lw=0.8)
+        (self.pos_curve,) = ax_pos.plot(torch.arange(n_dim).numpy(), table[0].numpy(), ".", ms=3)
         (self.pos_marker,) = ax_pos.plot([0], [0], "o", color="C3")
         ax_pos.set(xlabel="dimension", ylim=(-lim * 1.05, lim * 1.05))
         (self.sim_curve,) = ax_sim.plot(positions, self.similarity[0].numpy(), lw=1)
@@ -106,6 +106,9 @@ class PositionExplorer:
         self.readout = W.HTML()
         self.image = W.Image(format="png")
         self.widget = W.VBox([W.HBox([self.position, self.dimension]), self.readout, self.image])
+        for w, name in ((self.widget, ""), (self.position, "-position"), (self.dimension, "-dimension"),
+                        (self.readout, "-readout"), (self.image, "-image")):
+            w.add_class("bertbook-positions" + name)              # handles for the browser tests
         for slider in (self.position, self.dimension):
             slider.observe(self._update, names="value")
         self._update()

@@ -110,6 +110,8 @@ class TokenComparison:
                            layout=W.Layout(width="95%"))
         self.view = W.HTML()
         self.widget = W.VBox([self.text, self.view])
+        for w, name in ((self.widget, ""), (self.text, "-text"), (self.view, "-view")):
+            w.add_class("bertbook-tokens" + name)                 # handles for the browser tests
         self.text.observe(self._update, names="value")
         self._update()
 
