@@ -127,7 +127,9 @@ class BertModel(BertPreTrainedModel):
                 output_hidden_states: bool = False) -> BertModelOutput:
         """attention_mask: [batch, seq], 1 = real token, 0 = padding (the transformers convention)."""
         self.check_inputs(input_ids, attention_mask, token_type_ids)
-        mask = None if attention_mask is None else padding_mask_to_attention_mask(attention_mask)
+        mask = None
+        if attention_mask is not None and not bool(attention_mask.all()):
+            mask = padding_mask_to_attention_mask(attention_mask)   # no padding, no mask: less work
         x = self.embeddings(input_ids, token_type_ids)
         x, hidden_states, attentions = self.encoder(x, mask, output_attentions, output_hidden_states)
         return BertModelOutput(
