@@ -298,8 +298,10 @@ class NotebookPage:
 
     # ---- opening and running ---------------------------------------------------------------
     def open(self) -> None:
-        self.page.goto(f"{self.server.url}/lab/tree/{self.path}?token={self.server.token}",
-                       timeout=PAGE_TIMEOUT_S * 1000)
+        # A fresh workspace per page, so a tab never restores another test's open notebooks.
+        workspace = f"test-{Path(self.path).stem}-{secrets.token_hex(4)}"
+        self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{self.path}"
+                       f"?token={self.server.token}", timeout=PAGE_TIMEOUT_S * 1000)
         self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
             timeout=PAGE_TIMEOUT_S * 1000)
         self.wait_kernel_idle(PAGE_TIMEOUT_S)
@@ -431,8 +433,26 @@ class NotebookPage:
         return path
 
 
+_OPEN_PAGES: list[NotebookPage] = []
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_on_failure(request):
+    """After a failed test, save what every open notebook tab shows (test-artifacts/browser/)."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is None or not report.failed:
+        return
+    for nb in _OPEN_PAGES:
+        name = f"FAILED-{request.node.name}-{Path(nb.path).stem}.png"
+        try:
+            nb.page.screenshot(path=str(ARTIFACTS / name), timeout=30_000)
+        except Exception as error:  # a screenshot must not hide the real failure
+            print(f"no failure screenshot: {error}")
+
+
 @pytest.fixture(scope="module")
-def open_notebook(lab_server, browser, request):
+def open_notebook(lab_server, browser):
     """Factory: open a notebook in a new tab and run all its cells through the UI.
 
     Returns (NotebookPage, run_state). The tab is closed, and its kernel shut down, at module end.
@@ -451,21 +471,22 @@ def open_notebook(lab_server, browser, request):
         page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
         nb = NotebookPage(page, lab_server, rel_path, console)
         pages.append(nb)
+        _OPEN_PAGES.append(nb)
         nb.open()
         state = nb.run_all()
         return nb, state
 
     yield _open
 
-    stem = request.module.__name__.rsplit(".", 1)[-1]
     for nb in pages:
+        stem = Path(nb.path).stem
         (ARTIFACTS / f"{stem}-console.log").write_text("\n".join(nb.console))
-        try:
-            nb.page.screenshot(path=str(ARTIFACTS / f"{stem}-full-page.png"), full_page=True,
-                               timeout=30_000)
+        try:  # the page as it was left: the first thing to look at when a test failed
+            nb.page.screenshot(path=str(ARTIFACTS / f"{stem}-page.png"), timeout=30_000)
         except Exception:
             pass
         nb.page.close()
+        _OPEN_PAGES.remove(nb)
     try:
         for kernel in lab_server.api("GET", "/api/kernels"):
             lab_server.api("DELETE", f"/api/kernels/{kernel['id']}", timeout=30)
