@@ -13,12 +13,13 @@ test) sees the image change when the head changes. Without ipywidgets or a live 
 from __future__ import annotations
 
 import base64
-import io
 from typing import Sequence
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from .render import figure_png, widgets_available
 
 
 def as_attention_array(attentions, tokens: Sequence[str]) -> np.ndarray:
@@ -149,9 +150,7 @@ class AttentionViewer:
         return self
 
     def png(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=self.dpi)
-        return buffer.getvalue()
+        return figure_png(self.figure, dpi=self.dpi)
 
     def _redraw(self, change=None) -> None:
         if self._quiet:
@@ -174,10 +173,9 @@ class AttentionViewer:
                 f"showing layer {self.layer}, head {self.head})")
 
 
-def widgets_available() -> bool:
-    """True inside a live Jupyter kernel with ipywidgets installed: the widget can respond there."""
+def in_kernel() -> bool:
+    """True inside a live Jupyter kernel, the only place a widget's controls can respond."""
     try:
-        import ipywidgets  # noqa: F401
         from IPython import get_ipython
     except ImportError:
         return False
@@ -187,10 +185,10 @@ def widgets_available() -> bool:
 
 def attention_viewer(attentions, tokens: Sequence[str], layer: int = 0, head: int = 0,
                      interactive: bool | None = None, vmax: float | None = 1.0):
-    """An ``AttentionViewer`` in Jupyter, else (or with ``interactive=False``) a static Figure of
-    ``layer``/``head``. ``vmax=None`` scales each map to its own maximum (faint heads stand out)."""
+    """An ``AttentionViewer`` in a Jupyter kernel with ipywidgets, else (or with ``interactive=False``)
+    a static Figure of ``layer``/``head``. ``vmax=None`` scales each map to its own maximum."""
     if interactive is None:
-        interactive = widgets_available()
+        interactive = widgets_available() and in_kernel()
     if interactive:
         return AttentionViewer(attentions, tokens, layer, head, vmax)
     return attention_figure(attentions, tokens, layer, head, vmax)
