@@ -13,6 +13,10 @@ def _close(a, b, tol=1e-6) -> bool:
     return a is not None and b is not None and abs(float(a) - float(b)) <= tol
 
 
+def _rounded(t: torch.Tensor) -> list[float]:
+    return [round(x, 3) for x in t.tolist()]
+
+
 def check_precision_recall(fn) -> None:
     """``fn(confusion) -> (precision, recall)`` of the positive class (label 1), where
     ``confusion[true, predicted]`` holds counts."""
@@ -73,9 +77,9 @@ def check_pool(fn) -> None:
     """``fn(window_logits [n_windows, num_labels]) -> probabilities [num_labels]``: the mean of the
     windows' softmax probabilities."""
     cases = [torch.tensor([[0.0, 2.0]]),
-             torch.tensor([[1.0, -1.0], [0.5, 0.0], [-0.2, 0.3]]),
              torch.tensor([[12.0, -12.0], [-1.0, 1.0], [-1.0, 1.0], [-1.0, 1.0]]),   # one loud window
-             torch.tensor([[0.1, 0.2, 0.3], [3.0, 0.0, -3.0]])]
+             torch.tensor([[1.0, -1.0], [0.5, 0.0], [-0.25, 0.25]]),
+             torch.tensor([[0.125, 0.25, 0.5], [3.0, 0.0, -3.0]])]
     for logits in cases:
         want = logits.softmax(-1).mean(0)
         got = torch.as_tensor(fn(logits.clone()), dtype=torch.float32).reshape(-1)
@@ -83,11 +87,12 @@ def check_pool(fn) -> None:
             raise ExerciseError(f"for {logits.size(0)} windows and {logits.size(1)} labels return one probability "
                                 f"per label, shape {tuple(want.shape)}; got {tuple(got.shape)}.")
         if torch.allclose(got, logits.mean(0).softmax(-1), atol=1e-5) and not torch.allclose(got, want, atol=1e-5):
-            raise ExerciseError(f"for logits {logits.tolist()} you averaged the logits, then took the softmax: "
-                                f"one very confident window outvotes the others ({got.tolist()}). Take the "
-                                "softmax of each window first, then average the probabilities.")
+            raise ExerciseError(f"for window logits {logits.tolist()} you averaged the logits, then took the "
+                                f"softmax: {_rounded(got)} instead of {_rounded(want)}, and the one very confident "
+                                "window outvotes the three that disagree with it. Take the softmax of each window "
+                                "first, then average the probabilities.")
         if not torch.allclose(got, want, atol=1e-5):
-            raise ExerciseError(f"for logits {logits.tolist()} expected {[round(x, 4) for x in want.tolist()]}, "
-                                f"got {[round(x, 4) for x in got.tolist()]}: softmax over the labels of each "
-                                "window (dim=-1), then the mean over the windows (dim=0).")
+            raise ExerciseError(f"for window logits {logits.tolist()} expected {_rounded(want)}, got "
+                                f"{_rounded(got)}: softmax over the labels of each window (dim=-1), then the "
+                                "mean over the windows (dim=0).")
     passed("pooling the windows")
