@@ -69,6 +69,10 @@ def test_viewer_head_selector_changes_the_image_to_that_heads_map(attentions):
     # the picture's cells have that head's colours (and not the first head's)
     assert pixel_error(viewer, attentions[0][0, 2]) < 0.02
     assert pixel_error(viewer, attentions[0][0, 0]) > 0.2
+    # byte for byte the static rendering of that map, and going back restores the first picture
+    assert viewer.image.value == png_of(attention_figure(attentions, TOKENS, layer=0, head=2))
+    viewer.head_selector.value = 0
+    assert viewer.image.value == before
 
 
 def test_viewer_layer_selector_and_show(attentions):

@@ -117,6 +117,9 @@ class AttentionViewer:
         self.layer_selector.add_class("bertbook-attention-layer")    # stable hooks for browser tests
         self.head_selector.add_class("bertbook-attention-head")
         self.image = widgets.Image(format="png", value=self.png())
+        # the first draw solved the layout; freeze it so every map is drawn in the same place (and
+        # the same selection always gives the same PNG bytes)
+        self.figure.set_layout_engine("none")
         self.image.add_class("bertbook-attention-image")
         self.widget = widgets.VBox([widgets.HBox([self.layer_selector, self.head_selector]), self.image])
         self.widget.add_class("bertbook-attention-viewer")
