@@ -78,12 +78,11 @@ def test_head_selector_changes_the_image(lesson3):
     assert after != before, f"choosing head {other} (was {first}) left the heatmap unchanged"
     nb.screenshot(viewer, "lesson03-attention-viewer-head-changed.png")
 
-    # And back: the image follows every selection, not just the first. (Bytes are not compared
-    # with earlier pictures of the same head: matplotlib's constrained layout may shift a pixel
-    # between redraws, so equal selections need not give byte-equal PNGs.)
+    # And back: the first head's picture again, byte for byte (the viewer freezes its layout after
+    # the first draw), so the image follows the selection rather than merely changing.
     head.select_option(first)
-    back = _wait_for_digest(nb, image, lambda d: d != after)
-    assert back != after, f"going back to head {first} left the heatmap of head {other} on screen"
+    back = _wait_for_digest(nb, image, lambda d: d == before)
+    assert back == before, f"going back to head {first} did not bring its heatmap back"
 
 
 def test_layer_selector_changes_the_image(lesson3):
@@ -98,5 +97,5 @@ def test_layer_selector_changes_the_image(lesson3):
     after = _wait_for_digest(nb, image, lambda d: d != before)
     assert after != before, "choosing another layer left the heatmap unchanged"
     layer.select_option(first)
-    back = _wait_for_digest(nb, image, lambda d: d != after)
-    assert back != after, f"going back to layer {first} left the other layer's heatmap on screen"
+    back = _wait_for_digest(nb, image, lambda d: d == before)
+    assert back == before, f"going back to layer {first} did not bring its heatmap back"
