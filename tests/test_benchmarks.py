@@ -1,0 +1,55 @@
+"""The benchmark scripts run and print their table (on a toy model). No timing is asserted here:
+benchmarks are measurements, not tests."""
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import compare_hf  # noqa: E402
+
+
+def test_compare_hf_runs_and_prints_the_table():
+    cmd = [sys.executable, "benchmarks/compare_hf.py", "--toy", "--threads", "1", "--batch", "2", "--seq", "16",
+           "--repeats", "1", "--warmup", "0", "--cases", "train-tiny", "infer-minilm"]
+    r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = r.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("case"))
+    rows = {line.split()[0]: line.split() for line in lines[header + 2:header + 4]}
+    assert set(rows) == {"train-tiny", "infer-minilm"}
+    for cells in rows.values():
+        assert cells[4].endswith("x") and float(cells[4][:-1]) > 0          # speedup column
+        assert float(cells[-3]) >= 0 and float(cells[-2]) >= 0             # memory ran in subprocesses
+
+
+def test_batch_has_bert_masking_rate():
+    cfg = compare_hf.make_config(compare_hf.CASES[1], toy=False)
+    b = compare_hf.make_batch(cfg, batch=4, seq=128, device="cpu")
+    per_seq = (b["labels"] != -100).sum(1)
+    assert per_seq.tolist() == [19] * 4                                       # round(0.15 * 126), under the cap of 20
+    assert (b["labels"][:, [0, -1]] == -100).all()                            # never [CLS] or [SEP]
+    masked = b["labels"] != -100
+    assert (b["labels"][masked] == b["input_ids"][masked]).all()
+
+
+def test_useful_flops_match_a_hand_count():
+    from bertbook import BertConfig
+    cfg = BertConfig(vocab_size=10, hidden_size=4, num_hidden_layers=1, num_attention_heads=2, intermediate_size=8)
+    # per token: qkv 3*16 + out 16 + ffn 2*32 + attention 2*T*4 (T=3) = 152 MACs; 2 sequences of 3 tokens;
+    # pooler 16 per sequence; head on 2 masked positions: 16 + 40; NSP 8 per sequence
+    forward_macs = 6 * 152 + 2 * 16
+    assert compare_hf.useful_flops(cfg, 2, 3, "infer", 0) == 2 * forward_macs
+    assert compare_hf.useful_flops(cfg, 2, 3, "train", 2) == 3 * 2 * (forward_macs + 2 * 56 + 2 * 8)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
+def test_compare_hf_runs_on_cuda():
+    rows = compare_hf.main(["--toy", "--device", "cuda", "--batch", "2", "--seq", "16", "--repeats", "1",
+                            "--warmup", "0", "--cases", "train-tiny", "--no-memory"])
+    assert math.isfinite(rows[0]["speedup"])
