@@ -77,6 +77,7 @@ def add_pretrain_parser(sub) -> None:
                    help="share of the schedule at the short length (default: %(default)s)")
     p.add_argument("--whole-word-masking", action="store_true")
     p.add_argument("--static-masking", dest="dynamic_masking", action="store_false", help="mask once (Google) instead of every epoch")
+    p.add_argument("--resample-pairs", action="store_true", help="new A/B pairs every epoch (not only new masks)")
     p.add_argument("--dropout", type=float, default=None, help="override the preset's dropout")
     p.add_argument("--vocab-size", type=int, default=None, help="override the preset's vocab_size")
     p.add_argument("--eval-examples", type=int, default=T.eval_examples, help="held-out examples per evaluation (default: %(default)s)")

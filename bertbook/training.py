@@ -69,6 +69,7 @@ class TrainingArguments:
     max_predictions_per_seq: int = 20
     whole_word_masking: bool = False
     dynamic_masking: bool = True        # fresh masks every epoch (RoBERTa); False: Google's static masks
+    resample_pairs: bool = False        # fresh A/B pairs (and masks) every epoch, so NSP cannot memorise pairs
     eval_fraction: float = 0.02         # the last 2% of every document is held out
     eval_examples: int = 512
     eval_every: int = 100
@@ -130,22 +131,33 @@ def split_documents(documents: list[Document], eval_fraction: float) -> tuple[li
 
 class ExampleStream:
     """The training examples of one sequence length as an endless, seeded stream: epoch ``e`` is a
-    fixed permutation of the examples (re-masked for ``e`` when masking is dynamic), so the batch of
-    any step is a pure function of the step: what makes resuming exact."""
+    fixed permutation of the examples (re-masked for ``e`` when masking is dynamic, or rebuilt from
+    the corpus with new A/B pairs when ``resample_pairs``), so the batch of any step is a pure
+    function of the step: what makes resuming exact."""
 
-    def __init__(self, examples: list[PretrainingExample], tokenizer, args: TrainingArguments, seq_length: int):
+    def __init__(self, examples: list[PretrainingExample], tokenizer, args: TrainingArguments, seq_length: int,
+                 build: Callable[[int], list[PretrainingExample]] | None = None):
         self.base, self.tokenizer, self.args, self.seq_length = examples, tokenizer, args, seq_length
+        self.build = build                  # seed -> a fresh set of examples (for resample_pairs)
         self._epoch, self._examples, self._order = None, None, None
 
     def epoch(self, e: int):
         if e != self._epoch:
             seed = (self.args.seed * 1_000_003 + self.seq_length * 1009 + e) % 2**31
-            self._examples = (remask(self.base, self.tokenizer, seed, self.args.masked_lm_prob,
-                                     self.args.max_predictions_per_seq, self.args.whole_word_masking)
-                              if self.args.dynamic_masking and e > 0 else self.base)
+            if e == 0:
+                examples = self.base
+            elif self.args.resample_pairs and self.build is not None:
+                examples = self.build(seed)
+            elif self.args.dynamic_masking:
+                examples = remask(self.base, self.tokenizer, seed, self.args.masked_lm_prob,
+                                  self.args.max_predictions_per_seq, self.args.whole_word_masking)
+            else:
+                examples = self.base
             g = torch.Generator().manual_seed(seed)
-            self._order = torch.randperm(len(self.base), generator=g).tolist()
-            self._epoch = e
+            order = torch.randperm(len(examples), generator=g).tolist()
+            n = len(self.base)             # every epoch has the same length, so step -> example is fixed
+            self._order = (order * (n // len(order) + 1))[:n]
+            self._examples, self._epoch = examples, e
         return self._examples, self._order
 
     def take(self, start: int, n: int) -> list[PretrainingExample]:
@@ -255,11 +267,14 @@ class Trainer:
     def stream(self, seq_length: int) -> ExampleStream:
         if seq_length not in self._streams:
             a = self.args
-            examples = examples_from_token_ids(
-                self._train_ids, self.tokenizer, seq_length, masked_lm_prob=a.masked_lm_prob,
-                max_predictions_per_seq=a.max_predictions_per_seq, whole_word_masking=a.whole_word_masking,
-                seed=a.seed)
-            self._streams = {seq_length: ExampleStream(examples, self.tokenizer, a, seq_length)}   # keep one
+
+            def build(seed: int) -> list[PretrainingExample]:
+                return examples_from_token_ids(
+                    self._train_ids, self.tokenizer, seq_length, masked_lm_prob=a.masked_lm_prob,
+                    max_predictions_per_seq=a.max_predictions_per_seq, whole_word_masking=a.whole_word_masking,
+                    seed=seed)
+
+            self._streams = {seq_length: ExampleStream(build(a.seed), self.tokenizer, a, seq_length, build)}   # keep one
         return self._streams[seq_length]
 
     def data_position(self, step: int) -> dict:

@@ -217,3 +217,16 @@ def test_mlm_loss_counts_masked_positions_only(corpus):
     # the held-out evaluation reports sane numbers
     ev = evaluate_pretraining(model, t.eval_examples)
     assert 0 <= ev["mlm_accuracy"] <= 1 and ev["mlm_loss"] > 0 and 0 <= ev["nsp_accuracy"] <= 1
+
+
+def test_resampled_pairs_are_new_each_epoch_and_deterministic(corpus, tmp_path):
+    def stream():
+        t = Trainer(TrainingArguments(corpus=str(corpus), out=str(tmp_path), resample_pairs=True, **SMALL))
+        return t.stream(64)
+    s = stream()
+    n = len(s.base)
+    epoch0 = {tuple(e.original_ids()) for e in s.take(0, n)}
+    epoch1 = s.take(n, n)
+    assert len(epoch1) == n
+    assert len({tuple(e.original_ids()) for e in epoch1} & epoch0) < 0.5 * n      # mostly new A/B pairs
+    assert stream().take(n, n) == epoch1                                         # same seed, same stream
