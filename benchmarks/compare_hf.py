@@ -286,7 +286,8 @@ def run_case(case: Case, args, workdir: Path) -> dict:
     med = {k: statistics.median(v) for k, v in times.items()}
     peak, peak_shape = probe.peak()
     flops = useful_flops(config, batch, seq, case.kind, n_masked)
-    return dict(case=case.name, batch=batch, seq=seq, n_masked=n_masked, vocab=config.vocab_size,
+    return dict(case=case.name, hf_attention=getattr(theirs.config, "_attn_implementation", "?"),
+                load_average=os.getloadavg()[0], batch=batch, seq=seq, n_masked=n_masked, vocab=config.vocab_size,
                 ours_s=med["bertbook"], hf_s=med["hf"], ours_seq_s=batch / med["bertbook"],
                 hf_seq_s=batch / med["hf"], speedup=med["hf"] / med["bertbook"],
                 useful_gflop=flops / 1e9, peak_gflops=peak / 1e9, peak_shape=peak_shape,
@@ -351,7 +352,8 @@ def main(argv=None) -> list[dict]:
             rows.append(row)
             print(f"  {name}: bertbook {row['ours_s'] * 1e3:.0f} ms, HF {row['hf_s'] * 1e3:.0f} ms, "
                   f"speedup {row['speedup']:.2f}x", flush=True)
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"load average after: {os.getloadavg()[0]:.2f}; transformers' attention implementation: "
+          f"{', '.join(sorted({r['hf_attention'] for r in rows}))}")
     print()
     print_table(rows)
     if args.json:
