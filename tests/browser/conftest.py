@@ -295,6 +295,8 @@ class NotebookPage:
 
     def __init__(self, page, server: LabServer, path: str, console: list[str]):
         self.page, self.server, self.path, self.console = page, server, path, console
+        self.run_state: dict | None = None
+        self.missing: set[str] = set()
 
     # ---- opening and running ---------------------------------------------------------------
     def open(self) -> None:
@@ -398,8 +400,22 @@ class NotebookPage:
 
     # ---- widgets -----------------------------------------------------------------------------
     def widget(self, selector: str):
+        """The first element matching `selector` in the notebook, once visible.
+
+        Fails at once (not after a timeout per test) when Run All stopped early, or when the same
+        widget was already looked for in vain."""
+        if self.run_state and (self.run_state["errors"] or self.run_state["unrun"]):
+            pytest.fail(f"{self.path} did not run through, so its widgets cannot be tested: "
+                        f"{self.run_state['errors'][:2] or self.run_state}", pytrace=False)
+        if selector in self.missing:
+            pytest.fail(f"{selector} was not found in {self.path} (see the earlier failure)", pytrace=False)
         loc = self.page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) {selector}")
-        loc.first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_S * 1000)
+        try:
+            loc.first.wait_for(state="visible", timeout=WIDGET_TIMEOUT_S * 1000)
+        except Exception:
+            self.missing.add(selector)
+            pytest.fail(f"no visible {selector} in {self.path} after {WIDGET_TIMEOUT_S:.0f} s: the widget "
+                        "did not render, or lost its CSS class", pytrace=False)
         return loc.first
 
     def image_digest(self, container, attempts: int = 20) -> str:
@@ -473,8 +489,8 @@ def open_notebook(lab_server, browser):
         pages.append(nb)
         _OPEN_PAGES.append(nb)
         nb.open()
-        state = nb.run_all()
-        return nb, state
+        nb.run_state = nb.run_all()
+        return nb, nb.run_state
 
     yield _open
 
