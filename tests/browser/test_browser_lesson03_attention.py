@@ -5,6 +5,7 @@ Handles (set in bertbook/widgets/attention.py with add_class): .bertbook-attenti
 box), .bertbook-attention-layer / .bertbook-attention-head (the dropdowns),
 .bertbook-attention-image (the ipywidgets.Image holding the PNG).
 """
+import os
 import time
 
 import pytest
@@ -13,6 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 NOTEBOOK = "notebooks/03_attention.ipynb"
 VIEWER = ".bertbook-attention-viewer"
+WAIT_S = float(os.environ.get("BERTBOOK_WIDGET_TIMEOUT", 120))   # the kernel may be slow to redraw
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +22,7 @@ def lesson3(open_notebook):
     return open_notebook(NOTEBOOK)
 
 
-def _wait_for_digest(nb, element, done, timeout_s: float = 60.0) -> str:
+def _wait_for_digest(nb, element, done, timeout_s: float = WAIT_S) -> str:
     """Poll the image bytes' digest until `done(digest)` (the kernel redraws asynchronously)."""
     deadline = time.monotonic() + timeout_s
     digest = nb.image_digest(element)

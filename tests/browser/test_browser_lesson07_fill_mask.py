@@ -6,6 +6,7 @@ Handles (set in bertbook/widgets/fill_mask.py with add_class): .bertbook-fillmas
 buttons, each .bertbook-fillmask-word), -image (the bar chart), -predictions (the text list:
 one column per [MASK], headed "[MASK] n", one "word probability" line per prediction).
 """
+import os
 import re
 import time
 
@@ -18,6 +19,7 @@ BOX = ".bertbook-fillmask"
 SENTENCE = "The man went to the [MASK] to buy some milk."
 TWO_GAPS = "The [MASK] sat on the [MASK]."
 ROW = re.compile(r"^(\S.*) (\d+\.\d{3})$")
+WAIT_S = float(os.environ.get("BERTBOOK_WIDGET_TIMEOUT", 120))   # the kernel may be slow to answer
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +39,7 @@ def _predictions(listing) -> list[list[tuple[str, float]]]:
     return groups
 
 
-def _wait_for(condition, timeout_s: float = 120.0, what: str = "the widget to update"):
+def _wait_for(condition, timeout_s: float = WAIT_S, what: str = "the widget to update"):
     """Poll `condition()` until it returns something truthy; bounded."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
