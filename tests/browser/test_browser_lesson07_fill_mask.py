@@ -39,15 +39,21 @@ def _predictions(listing) -> list[list[tuple[str, float]]]:
     return groups
 
 
-def _wait_for(condition, timeout_s: float = WAIT_S, what: str = "the widget to update"):
-    """Poll `condition()` until it returns something truthy; bounded."""
+def _wait_for(condition, timeout_s: float = WAIT_S, what: str = "the widget to update", box=None):
+    """Poll `condition()` until it returns something truthy; bounded. On timeout the message
+    quotes what the widget shows (the sentence and the prediction list, maybe an error)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         value = condition()
         if value:
             return value
         time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+    shown = ""
+    if box is not None:
+        sentence = box.locator(".bertbook-fillmask-text input").input_value()
+        listing = box.locator(".bertbook-fillmask-predictions").inner_text()
+        shown = f"; the widget shows sentence {sentence!r} and predictions {listing!r}"
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}{shown}")
 
 
 def _type_sentence(box, text: str) -> None:
@@ -87,7 +93,7 @@ def test_fill_mask_widget_renders_with_its_controls(lesson7):
     assert box.locator(".bertbook-fillmask-model select option").count() >= 1
     box.locator(".bertbook-fillmask-k .noUi-handle").wait_for(state="visible")
     preds = _wait_for(lambda: _predictions(box.locator(".bertbook-fillmask-predictions")),
-                      what="the first predictions")
+                      what="the first predictions", box=box)
     for column in preds:
         _check_column(column, _top_k(box))
     nb.screenshot(box, "lesson07-fill-mask.png")
@@ -102,11 +108,11 @@ def test_typing_a_sentence_with_mask_shows_top_k_words(lesson7):
     k = _top_k(box)
 
     _type_sentence(box, SENTENCE)
-    _wait_for(lambda: listing.inner_text() != before_text, what=f"predictions for {SENTENCE!r}")
+    _wait_for(lambda: listing.inner_text() != before_text, what=f"predictions for {SENTENCE!r}", box=box)
     preds = _predictions(listing)
     assert len(preds) == 1, f"one [MASK], but {len(preds)} prediction columns: {listing.inner_text()!r}"
     _check_column(preds[0], k)
-    assert _wait_for(lambda: nb.image_digest(image) != before_image, what="a new bar chart")
+    assert _wait_for(lambda: nb.image_digest(image) != before_image, what="a new bar chart", box=box)
     buttons = box.locator(".bertbook-fillmask-words .bertbook-fillmask-word").all_inner_texts()
     assert [b.strip() for b in buttons] == re.findall(r"\[MASK\]|[A-Za-z0-9']+", SENTENCE), \
         f"the word buttons do not show the typed sentence: {buttons}"
@@ -132,7 +138,7 @@ def test_two_masks_give_two_columns(lesson7):
     listing = box.locator(".bertbook-fillmask-predictions")
     _type_sentence(box, TWO_GAPS)
     preds = _wait_for(lambda: (p := _predictions(listing)) and len(p) == 2 and p,
-                      what=f"two prediction columns for {TWO_GAPS!r}")
+                      what=f"two prediction columns for {TWO_GAPS!r}", box=box)
     for column in preds:
         _check_column(column, _top_k(box))
 
@@ -142,14 +148,14 @@ def test_top_k_slider_changes_the_number_of_words(lesson7):
     box = nb.widget(BOX)
     listing = box.locator(".bertbook-fillmask-predictions")
     _type_sentence(box, SENTENCE)
-    _wait_for(lambda: len(_predictions(listing)) == 1, what="one prediction column")
+    _wait_for(lambda: len(_predictions(listing)) == 1, what="one prediction column", box=box)
     k = _top_k(box)
     handle = box.locator(".bertbook-fillmask-k .noUi-handle")
     handle.focus()
     handle.press("ArrowLeft" if k >= 10 else "ArrowRight")
-    new_k = _wait_for(lambda: (n := _top_k(box)) != k and n, what="the top-k slider to move")
+    new_k = _wait_for(lambda: (n := _top_k(box)) != k and n, what="the top-k slider to move", box=box)
     preds = _wait_for(lambda: (p := _predictions(listing)) and len(p[0]) == new_k and p,
-                      what=f"{new_k} words after moving the slider from {k}")
+                      what=f"{new_k} words after moving the slider from {k}", box=box)
     _check_column(preds[0], new_k)
 
 
@@ -161,12 +167,12 @@ def test_clicking_a_word_masks_it(lesson7):
     words = box.locator(".bertbook-fillmask-words .bertbook-fillmask-word")
     _type_sentence(box, "The cat sat on the mat.")      # no [MASK] yet: the click makes one
     _wait_for(lambda: [w.strip() for w in words.all_inner_texts()] == ["The", "cat", "sat", "on", "the", "mat"],
-              what="one button per word of 'The cat sat on the mat.'")
+              what="one button per word of 'The cat sat on the mat.'", box=box)
     words.nth(1).click()
     _wait_for(lambda: field.input_value() == "The [MASK] sat on the mat.",
-              what="the clicked word to become [MASK]")
+              what="the clicked word to become [MASK]", box=box)
     preds = _wait_for(lambda: (p := _predictions(listing)) and len(p) == 1 and p,
-                      what="predictions for the clicked gap")
+                      what="predictions for the clicked gap", box=box)
     _check_column(preds[0], _top_k(box))
 
 
@@ -176,5 +182,5 @@ def test_a_sentence_without_mask_gets_a_clear_message(lesson7):
     listing = box.locator(".bertbook-fillmask-predictions")
     _type_sentence(box, "No gap in this sentence.")
     message = _wait_for(lambda: "[MASK]" in (t := listing.inner_text()) and not _predictions(listing) and t,
-                        what="a message asking for [MASK]")
+                        what="a message asking for [MASK]", box=box)
     assert "[MASK]" in message
