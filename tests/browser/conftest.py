@@ -239,8 +239,11 @@ def lab_server(tmp_path_factory):
            "--LabApp.expose_app_in_browser=True",          # lets the test read cell models
            "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--ServerApp.shutdown_no_activity_timeout=3600",  # a forgotten server dies anyway
-           "--MappingKernelManager.cull_idle_timeout=3600",
+           # Should pytest be killed before its finalisers run, the server still goes: idle
+           # kernels are culled after 10 minutes, and a server with no kernels stops 10 later.
+           "--ServerApp.shutdown_no_activity_timeout=600",
+           "--MappingKernelManager.cull_idle_timeout=600",
+           "--MappingKernelManager.cull_interval=60",
            "--LabApp.extension_manager=readonly"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:  # CI machines run as root
         cmd.append("--allow-root")
@@ -248,6 +251,14 @@ def lab_server(tmp_path_factory):
         proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log_file, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     server = LabServer(proc, f"http://127.0.0.1:{port}", token, root, log)
+    # `timeout` and CI runners stop pytest with SIGTERM, which skips finalisers; make it an
+    # interrupt instead, so the server, its kernels and the browser are still shut down.
+    previous_handler = signal.getsignal(signal.SIGTERM)
+
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while True:
@@ -265,6 +276,7 @@ def lab_server(tmp_path_factory):
         yield server
     finally:
         _stop_server(server)
+        signal.signal(signal.SIGTERM, previous_handler)
 
 
 # --------------------------------------------------------------------------------------------
