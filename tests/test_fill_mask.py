@@ -54,9 +54,9 @@ def _report(name, result):
         print(f"{'+' if hit else '-'} {sentence}  ->  {', '.join(words)}")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7 asks for half of the cloze sentences; measured: bertbook-tiny "
-                   "6/28 (checkpoint-4000), minilm-mlm 0/28. strict: an XPASS (a better model) fails, so "
-                   "this marker is removed when a shipped model gets there")
+@pytest.mark.xfail(strict=True, reason="issue 7 asks for half of the cloze sentences; neither shipped model "
+                   "gets there (their figures: test_students_tiny_model_uses_the_context, lesson 7). strict: "
+                   "an XPASS (a better model) fails, so this marker goes when a shipped model reaches it")
 @pytest.mark.parametrize("name", ["minilm-mlm", "bertbook-tiny"])
 def test_shipped_model_gets_half_of_the_cloze_test(name):
     if name == "bertbook-tiny" and not (TINY_DIR / "model.safetensors").is_file():
