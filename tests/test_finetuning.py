@@ -10,7 +10,7 @@ from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassificati
 from bertbook.exercises import ExerciseError
 from bertbook.exercises import fine_tuning as ex
 from bertbook.finetuning import (PRETRAINED_DIR, build_classifier, confusion_matrix, evaluate, fine_tune,
-                                 linear_warmup_decay, predict_proba)
+                                 linear_warmup_decay, parameter_groups, predict_proba)
 from bertbook.long_text import classify_long_text, split_into_windows, window_spans
 
 WORDS = "the a man woman house tree river city day night road garden window door table letter".split()
@@ -69,6 +69,16 @@ def test_schedule_warms_up_then_decays(tokenizer):
     f = linear_warmup_decay(10, 100)
     assert f(0) == pytest.approx(0.1) and f(9) == 1.0 and f(10) == pytest.approx(90 / 91)
     assert f(99) == pytest.approx(1 / 91) and f(100) == 0.0
+
+
+def test_weight_decay_skips_biases_and_layernorm(tokenizer):
+    m = small_classifier(tokenizer)
+    decay, no_decay = parameter_groups(m, 0.01)
+    ids = lambda group: {id(p) for p in group["params"]}                 # noqa: E731
+    assert id(m.bert.encoder.layer[0].attention_norm.weight) in ids(no_decay) and id(m.classifier.bias) in ids(no_decay)
+    assert id(m.classifier.weight) in ids(decay) and id(m.bert.encoder.layer[0].attention.qkv.weight) in ids(decay)
+    assert decay["weight_decay"] == 0.01 and no_decay["weight_decay"] == 0.0
+    assert len(ids(decay) | ids(no_decay)) == len(list(m.parameters())) and not ids(decay) & ids(no_decay)
 
 
 def test_training_is_seeded(tokenizer):
