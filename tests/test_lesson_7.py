@@ -1,0 +1,167 @@
+"""Lesson 7: the fill-mask widget and the attention views driven from code, the head-pattern
+finder against hand-built attention maps, the static fallbacks and the self-checks."""
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from bertbook import load_tokenizer
+from bertbook.exercises import ExerciseError
+from bertbook.head_patterns import PATTERNS, best_heads, head_pattern_figure, head_pattern_scores, model_head_scores
+from bertbook.minilm_mlm import HEAD_DIR
+from bertbook.widgets.attention import model_attentions
+from bertbook.widgets.attention_lines import AttentionLinesViewer, attention_lines
+from bertbook.widgets.fill_mask import FillMaskWidget, fill_mask_widget, mask_word
+
+TINY_DIR = HEAD_DIR.parent / "bertbook-tiny"
+
+
+@pytest.fixture(scope="module")
+def mlm_models():
+    from bertbook.minilm_mlm import load_minilm_mlm
+    return {"minilm-mlm": (load_minilm_mlm(), load_tokenizer("minilm"))}
+
+
+# --- fill-mask widget ----------------------------------------------------------------------------
+def test_typing_a_sentence_changes_the_predictions(mlm_models):
+    w = FillMaskWidget("She lit the [MASK] and sat down to read.", models=mlm_models)
+    first, image = w.predictions, w.image.value
+    assert len(first) == 1 and len(first[0]) == 5 and w.error is None
+    assert first[0][0][0] in w.listing.value
+    w.text.value = "The ship sailed across the [MASK] for many weeks."
+    assert w.predictions != first and w.image.value != image
+    assert w.predictions[0][0][0] in w.listing.value
+    w.k.value = 3
+    assert len(w.predictions[0]) == 3
+
+
+def test_clicking_a_word_masks_it(mlm_models):
+    w = FillMaskWidget("The dog barked at the [MASK].", models=mlm_models)
+    buttons = w.words.children
+    assert [b.description for b in buttons] == ["The", "dog", "barked", "at", "the", "[MASK]"]
+    assert buttons[-1].disabled
+    buttons[1].click()
+    assert w.text.value == "The [MASK] barked at the [MASK]."
+    assert len(w.predictions) == 2                       # one list per [MASK]
+
+
+def test_bad_input_shows_the_error_instead_of_a_chart(mlm_models):
+    w = FillMaskWidget("She lit the [MASK].", models=mlm_models)
+    w.text.value = "No gap in this one."
+    assert w.predictions == [] and "no [MASK]" in w.error and "[MASK]" in w.listing.value
+
+
+@pytest.mark.skipif(not (TINY_DIR / "model.safetensors").is_file(), reason="bertbook-tiny not shipped yet")
+def test_model_selector_switches_to_the_students_model():
+    w = FillMaskWidget("She lit the [MASK] and sat down to read.")
+    assert w.model_selector.value == "our tiny BERT (bertbook-tiny)"         # the default
+    tiny = w.predictions
+    w.model_selector.value = "MiniLM + MLM head (minilm-mlm)"
+    assert w.predictions and w.predictions != tiny
+
+
+def test_mask_word():
+    assert mask_word("It was a dark and stormy night.", 6) == "It was a dark and stormy [MASK]."
+    with pytest.raises(IndexError, match="7 words"):
+        mask_word("It was a dark and stormy night.", 7)
+
+
+def test_static_fallback_without_a_kernel(mlm_models):
+    fig = fill_mask_widget("She lit the [MASK].", models=mlm_models, interactive=False)
+    assert isinstance(fig, Figure) and len(fig.axes) == 1
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][::-1][0]
+
+
+# --- attention views ---------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def minilm_attention(minilm, minilm_tokenizer):
+    return model_attentions(minilm, minilm_tokenizer, "The cat saw the dog, and the dog saw the cat.")
+
+
+def test_lines_view_changes_with_head_and_token(minilm_attention):
+    attentions, tokens = minilm_attention
+    v = AttentionLinesViewer(attentions, tokens, layer=2, head=0)
+    png = v.image.value
+    v.head_selector.value = 3
+    assert v.image.value != png
+    assert np.allclose(v.current(), attentions[2][0, 3].numpy())
+    png = v.image.value
+    v.focus_selector.value = 2
+    assert v.image.value != png
+    assert "layer 2, head 3" in repr(v)
+    assert isinstance(attention_lines(attentions, tokens, 1, 1, interactive=False), Figure)   # static fallback
+    with pytest.raises(IndexError, match="heads 0..11"):
+        AttentionLinesViewer(attentions, tokens, head=12)
+
+
+def test_attentions_are_in_bertviz_format(minilm_attention):
+    attentions, tokens = minilm_attention
+    assert len(attentions) == 6
+    assert all(a.shape == (1, 12, len(tokens), len(tokens)) for a in attentions)
+    assert all(torch.allclose(a.sum(-1), torch.ones(1, 12, len(tokens)), atol=1e-5) for a in attentions)
+
+
+# --- head patterns ------------------------------------------------------------------------------------
+def _one_hot_maps(tokens):
+    """Hand-built heads: 0 = previous token, 1 = next token, 2 = [SEP], 3 = [CLS], 4 = uniform."""
+    T = len(tokens)
+    heads = np.zeros((5, T, T), dtype=np.float32)
+    for i in range(T):
+        heads[0, i, max(i - 1, 0)] = 1
+        heads[1, i, min(i + 1, T - 1)] = 1
+        heads[2, i, T - 1] = 1
+        heads[3, i, 0] = 1
+    heads[4] = 1.0 / T
+    return [heads[None]]                                  # one layer, bertviz format
+
+
+def test_pattern_scores_on_hand_built_heads():
+    tokens = ["[CLS]", "the", "cat", "saw", "the", "dog", "[SEP]"]
+    scores = head_pattern_scores(_one_hot_maps(tokens), tokens)
+    assert set(scores) == set(PATTERNS)
+    assert all(s.shape == (1, 5) for s in scores.values())
+    assert scores["previous token"][0, 0] == 1 and scores["next token"][0, 1] == 1
+    assert scores["[SEP]"][0, 2] == 1 and scores["[CLS]"][0, 3] == 1
+    assert np.isclose(scores["previous token"][0, 4], 1 / len(tokens))
+    assert np.isclose(scores["same word"][0, 4], 1 / len(tokens))        # 'the' -> the other 'the'
+    assert [(p, l, h) for p, l, h, _ in best_heads(scores)][:4] == [
+        ("previous token", 0, 0), ("next token", 0, 1), ("[SEP]", 0, 2), ("[CLS]", 0, 3)]
+
+
+def test_same_word_needs_a_repeat():
+    tokens = ["[CLS]", "a", "cat", "[SEP]"]
+    assert np.isnan(head_pattern_scores(_one_hot_maps(tokens), tokens)["same word"]).all()
+
+
+def test_minilm_has_a_previous_token_head(minilm, minilm_tokenizer):
+    """A known finding (Clark et al. 2019) that must show up in the real model."""
+    scores = model_head_scores(minilm, minilm_tokenizer, ["The cat saw the dog, and the dog saw the cat.",
+                                                          "She lit the candle and sat down to read."])
+    name, layer, head, score = best_heads(scores)[0]
+    assert name == "previous token" and score > 0.9
+    assert scores["previous token"].shape == (6, 12)
+    assert isinstance(head_pattern_figure(scores), Figure)
+
+
+# --- exercises ----------------------------------------------------------------------------------------
+def test_exercise_checks_accept_right_and_reject_wrong_answers():
+    from bertbook.exercises.exploring import check_mlm_labels, check_previous_token_score, check_top_k
+    check_mlm_labels(lambda ids, pos: [t if i in pos else -100 for i, t in enumerate(ids)])
+    check_top_k(lambda p, k: [(int(i), float(v)) for v, i in zip(*p.topk(k))])
+    check_previous_token_score(lambda a: float(np.diagonal(a, -1).mean()))
+    with pytest.raises(ExerciseError, match="around"):
+        check_mlm_labels(lambda ids, pos: [t if (i - 1 in pos or i + 1 in pos) else -100 for i, t in enumerate(ids)])
+    with pytest.raises(ExerciseError, match="least"):
+        check_top_k(lambda p, k: [(int(i), float(v)) for v, i in zip(*p.topk(k, largest=False))])
+    with pytest.raises(ExerciseError, match="next"):
+        check_previous_token_score(lambda a: float(np.diagonal(a, 1).mean()))
+
+
+def test_notebook_hides_its_solutions_and_keeps_the_misconceptions_box():
+    import nbformat
+    from bertbook.corpus import REPO_DIR
+    nb = nbformat.read(REPO_DIR / "notebooks" / "07_exploring_bert.ipynb", as_version=4)
+    solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    assert len(solutions) == 3
+    assert all(c.metadata["jupyter"]["source_hidden"] and c.outputs for c in solutions)
+    assert any("predicts the **masked word itself**" in c.source for c in nb.cells if c.cell_type == "markdown")
