@@ -258,7 +258,11 @@ def measure_memory(case: Case, lib: str, args) -> float | None:
     cmd = [sys.executable, __file__, "--memory-case", case.name, "--memory-lib", lib,
            "--threads", str(args.threads), "--device", args.device, "--batch", str(args.batch),
            "--seq", str(args.seq), "--adamw", args.adamw] + (["--toy"] if args.toy else []) + (["--compile"] if args.compile else [])
-    r = subprocess.run(cmd, capture_output=True, text=True)
+    # glibc keeps freed small blocks for reuse, which hides a step's allocations from the resident
+    # set; a fixed mmap threshold makes every tensor over 64 KiB its own mapping, returned on free,
+    # so the resident set follows the live tensors
+    env = {**os.environ, "MALLOC_MMAP_THRESHOLD_": "65536"}
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if r.returncode:
         print(f"  memory run failed for {case.name}/{lib}: {r.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
         return None
