@@ -161,12 +161,15 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
+CLOCK = time.perf_counter      # --clock cpu: time.process_time, CPU seconds of this process
+
+
 def timed(fn, device: str) -> float:
     sync(device)
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     fn()
     sync(device)
-    return time.perf_counter() - t0
+    return CLOCK() - t0
 
 
 # --- FLOPs ---------------------------------------------------------------------------------------
@@ -330,6 +333,9 @@ def main(argv=None) -> list[dict]:
     p.add_argument("--compile", action="store_true", help="torch.compile both models (off by default)")
     p.add_argument("--adamw", default="fused", choices=sorted(ADAMW),
                    help="torch's AdamW implementation, the same for both (fused: one kernel for all weights)")
+    p.add_argument("--clock", default="wall", choices=["wall", "cpu"],
+                   help="wall: elapsed time (the throughput you get); cpu: this process's CPU time, which "
+                        "other jobs on a shared machine barely disturb (use with --threads 1)")
     p.add_argument("--toy", action="store_true", help="a 1-layer, 32-wide model: checks the script runs")
     p.add_argument("--json", help="also write the rows to this JSON file")
     p.add_argument("--memory-case", help=argparse.SUPPRESS)
@@ -337,6 +343,11 @@ def main(argv=None) -> list[dict]:
     args = p.parse_args(argv)
     if args.device.startswith("cuda") and not torch.cuda.is_available():
         p.error("--device cuda asked for, but torch.cuda.is_available() is False on this machine")
+    if args.clock == "cpu":
+        if args.device != "cpu":
+            p.error("--clock cpu measures CPU time: use it with --device cpu")
+        global CLOCK
+        CLOCK = time.process_time
     torch.set_num_threads(args.threads)
     if args.memory_case:
         return memory_child(args)
@@ -344,7 +355,7 @@ def main(argv=None) -> list[dict]:
     import transformers
     print(f"torch {torch.__version__}, transformers {transformers.__version__}, device {args.device}, "
           f"threads {torch.get_num_threads()}, batch {args.batch}, seq {args.seq}, repeats {args.repeats}"
-          f", AdamW {args.adamw}{', torch.compile' if args.compile else ''}; load average {os.getloadavg()[0]:.2f}")
+          f", {args.clock} clock, AdamW {args.adamw}{', torch.compile' if args.compile else ''}; load average {os.getloadavg()[0]:.2f}")
     rows = []
     with tempfile.TemporaryDirectory() as d:
         for name in args.cases:
