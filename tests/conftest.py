@@ -5,10 +5,14 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")            # nothing may reach the network
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-os.environ.setdefault("MPLBACKEND", "Agg")
 
+import matplotlib
 import pytest
 import torch
+
+# Agg for the figures the tests draw, set in this process only: an MPLBACKEND variable would be
+# inherited by nbval's kernels, and plt.show() there would then display nothing.
+matplotlib.use("Agg")
 
 SENTENCES = [
     "The cat sat on the mat.",
