@@ -69,13 +69,19 @@ class MultiHeadSelfAttention(nn.Module):
         return x.view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None,
-                output_attentions: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
-        b, t, hidden = x.shape
-        q, k, v = (self.split_heads(part) for part in self.qkv(x).chunk(3, dim=-1))
+                output_attentions: bool = False, packing=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x: [batch, seq, hidden], or [n_real, hidden] with a ``padding.Packing`` (pads skipped)."""
+        qkv = self.qkv(x)
+        if packing is not None:           # attention needs the [batch, seq] grid back
+            qkv = packing.unpack(qkv)
+        b, t, hidden = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
+        q, k, v = (self.split_heads(part) for part in qkv.chunk(3, dim=-1))
         dropout_p = self.dropout_p if self.training else 0.0
         if output_attentions:   # the written-out path: we need the probabilities for the pictures
             context, probs = scaled_dot_product_attention(q, k, v, mask, dropout_p, self.training)
         else:                   # same maths, torch's fused kernel (faster, less memory)
             context, probs = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p), None
         context = context.transpose(1, 2).reshape(b, t, hidden)    # concatenate the heads
+        if packing is not None:
+            context = packing.pack(context)
         return self.output(context), probs

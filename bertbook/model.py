@@ -16,6 +16,7 @@ from .config import BertConfig
 from .embeddings import BertEmbeddings
 from .encoder import BertEncoder
 from .heads import BertPooler, MaskedLMHead, NextSentenceHead
+from .padding import Packing
 
 IGNORE_INDEX = -100   # label value for "not a masked position": no MLM loss there
 
@@ -124,14 +125,23 @@ class BertModel(BertPreTrainedModel):
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 token_type_ids: torch.Tensor | None = None, output_attentions: bool = False,
-                output_hidden_states: bool = False) -> BertModelOutput:
-        """attention_mask: [batch, seq], 1 = real token, 0 = padding (the transformers convention)."""
+                output_hidden_states: bool = False, skip_padding: bool = False) -> BertModelOutput:
+        """attention_mask: [batch, seq], 1 = real token, 0 = padding (the transformers convention).
+
+        ``skip_padding=True`` runs the per-token layers on the real tokens only (``padding.py``):
+        the same numbers at real positions for less work, and zeros at pad positions."""
         self.check_inputs(input_ids, attention_mask, token_type_ids)
-        mask = None
+        mask = packing = None
         if attention_mask is not None and not bool(attention_mask.all()):
             mask = padding_mask_to_attention_mask(attention_mask)   # no padding, no mask: less work
+            packing = Packing(attention_mask) if skip_padding else None
         x = self.embeddings(input_ids, token_type_ids)
-        x, hidden_states, attentions = self.encoder(x, mask, output_attentions, output_hidden_states)
+        if packing is not None:
+            x = packing.pack(x)
+        x, hidden_states, attentions = self.encoder(x, mask, output_attentions, output_hidden_states, packing)
+        if packing is not None:
+            x = packing.unpack(x)
+            hidden_states = [packing.unpack(h) for h in hidden_states] if hidden_states is not None else None
         return BertModelOutput(
             last_hidden_state=x,
             pooler_output=self.pooler(x) if self.pooler is not None else None,
@@ -160,8 +170,9 @@ class BertForPreTraining(BertPreTrainedModel):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None,
                 next_sentence_label=None, output_attentions=False, output_hidden_states=False,
-                masked_positions_only: bool = False) -> BertForPreTrainingOutput:
-        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states)
+                masked_positions_only: bool = False, skip_padding: bool = False) -> BertForPreTrainingOutput:
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
+                        skip_padding)
         hidden = out.last_hidden_state
         if masked_positions_only:
             if labels is None:
@@ -201,8 +212,9 @@ class BertForSequenceClassification(BertPreTrainedModel):
         self.init_weights()
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None,
-                output_attentions=False, output_hidden_states=False) -> SequenceClassifierOutput:
-        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states)
+                output_attentions=False, output_hidden_states=False, skip_padding=False) -> SequenceClassifierOutput:
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
+                        skip_padding)
         logits = self.classifier(self.dropout(out.pooler_output))
         loss = F.cross_entropy(logits, labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,

@@ -15,3 +15,43 @@ def test_unpadded_batch_skips_the_mask_and_matches_transformers(minilm, minilm_d
             assert (got.last_hidden_state - expected).abs().max() <= 1e-5
             written_out = minilm(ids, attention_mask=mask, output_attentions=True)
             assert (written_out.last_hidden_state - expected).abs().max() <= 1e-5
+
+
+def test_skip_padding_matches_transformers_at_real_positions(minilm, minilm_dir, batch):
+    """Pad tokens skipped in the per-token layers: the real positions keep transformers' numbers
+    (which computed the pads too), every layer's hidden state included; pads come out as zeros."""
+    from transformers import BertModel as HFBertModel
+    ref = HFBertModel.from_pretrained(str(minilm_dir)).eval()
+    real = batch["attention_mask"].bool()
+    assert not real.all(), "the batch must contain padding"
+    with torch.no_grad():
+        expected = ref(**batch, output_hidden_states=True)
+        got = minilm(**batch, skip_padding=True, output_hidden_states=True)
+    assert (got.last_hidden_state - expected.last_hidden_state)[real].abs().max() <= 1e-5
+    assert (got.pooler_output - expected.pooler_output).abs().max() <= 1e-5
+    for ours, theirs in zip(got.hidden_states[1:], expected.hidden_states[1:]):
+        assert (ours - theirs)[real].abs().max() <= 1e-5
+    assert got.last_hidden_state[~real].abs().max() == 0
+
+
+def test_skip_padding_gives_transformers_gradients(tmp_path, seed):
+    """Training through the packed path: same loss and gradients as transformers' padded model."""
+    from transformers import BertForPreTraining as HFPre
+
+    from bertbook import BertConfig, BertForPreTraining
+    from bertbook.weights import to_transformers
+    from tests.test_model_parity import _random_batch
+    cfg = BertConfig.preset("tiny", vocab_size=500, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    ours = BertForPreTraining(cfg)
+    ours.save_pretrained(tmp_path)
+    ref = HFPre.from_pretrained(str(tmp_path), attn_implementation="eager")
+    ids, mask, segs, labels, nsp = _random_batch(cfg.vocab_size)
+    assert (mask == 0).any()
+    a = ours(ids, mask, segs, labels=labels, next_sentence_label=nsp, masked_positions_only=True, skip_padding=True)
+    b = ref(input_ids=ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)
+    assert abs(a.loss.item() - b.loss.item()) <= 1e-5
+    a.loss.backward()
+    b.loss.backward()
+    ref_grads = {n: p.grad for n, p in ref.named_parameters()}
+    for name, g in to_transformers({n: p.grad for n, p in ours.named_parameters()}).items():
+        assert (g - ref_grads[name]).abs().max() <= 1e-5, name
