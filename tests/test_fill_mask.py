@@ -1,8 +1,8 @@
-"""fill_mask, the MiniLM MLM head and the cloze test.
+"""fill_mask, MiniLM taught to fill in blanks (minilm-mlm) and the cloze test.
 
-The head is checked against transformers' BertForMaskedLM holding the same weights (MiniLM's
-encoder + our head file under transformers' names); the cloze figure against a frequent-words
-baseline that must score 0, which shows the threshold can fail."""
+minilm-mlm is checked against transformers' BertForMaskedLM holding the same weights (MiniLM's
+checkpoint + our trained tensors under transformers' names); the cloze figure against a
+frequent-words baseline that must score 0, which shows the threshold can fail."""
 import re
 from collections import Counter
 
@@ -12,7 +12,7 @@ import torch
 from bertbook import BertConfig, BertForPreTraining, BertModel, load_corpus, load_tokenizer
 from bertbook.cloze import CLOZE_FILE, cloze_score, load_cloze
 from bertbook.fill_mask import fill_mask, mask_probabilities
-from bertbook.minilm_mlm import HEAD_DIR, HEAD_FILE, load_minilm_mlm
+from bertbook.minilm_mlm import HEAD_DIR, MLM_FILE, load_minilm_mlm
 
 TINY_DIR = HEAD_DIR.parent / "bertbook-tiny"
 
@@ -54,25 +54,13 @@ def _report(name, result):
         print(f"{'+' if hit else '-'} {sentence}  ->  {', '.join(words)}")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 7 asks for half of the cloze sentences; neither shipped model "
-                   "gets there (their figures: test_students_tiny_model_uses_the_context, lesson 7). strict: "
-                   "an XPASS (a better model) fails, so this marker goes when a shipped model reaches it")
-@pytest.mark.parametrize("name", ["minilm-mlm", "bertbook-tiny"])
-def test_shipped_model_gets_half_of_the_cloze_test(name):
-    if name == "bertbook-tiny" and not (TINY_DIR / "model.safetensors").is_file():
-        pytest.skip("data/pretrained/bertbook-tiny is not there yet")
-    result = cloze_score(k=5, model=name)
-    _report(name, result)
+def test_default_model_gets_half_of_the_cloze_test():
+    """Issue 7's target: an acceptable word in the top 5 for at least half of the sentences, with
+    fill_mask's default model (minilm-mlm), and its answers depend on the sentence."""
+    result = cloze_score(k=5)
+    _report("default (minilm-mlm)", result)
     assert result.hits * 2 >= result.total, str(result)
-
-
-def test_minilm_head_only_learned_word_frequencies(mlm):
-    """The frozen-MiniLM head answers every gap with frequent tokens: its top 3 is the same
-    handful of words whatever the sentence (see data/pretrained/minilm-mlm/README.md)."""
-    result = cloze_score(k=5, model=mlm)
-    _report("minilm-mlm", result)
-    assert result.hits <= 3
-    assert len({w for _, words, _ in result.rows for w in words[:3]}) <= 12
+    assert len({w for _, words, _ in result.rows for w in words[:1]}) >= result.total // 2   # not one stock answer
 
 
 def test_frequent_words_baseline_scores_zero():
@@ -102,8 +90,9 @@ def test_matches_transformers_masked_lm(mlm, minilm_dir):
     from safetensors.torch import load_file
     from transformers import BertForMaskedLM
     hf = BertForMaskedLM.from_pretrained(str(minilm_dir)).eval()     # warns: no MLM head in MiniLM
-    missing, unexpected = hf.load_state_dict(load_file(str(HEAD_DIR / HEAD_FILE)), strict=False)
-    assert not unexpected
+    trained = {k: v.float() for k, v in load_file(str(HEAD_DIR / MLM_FILE)).items()}
+    missing, unexpected = hf.load_state_dict(trained, strict=False)
+    assert not unexpected and "cls.predictions.transform.dense.weight" in trained
     assert hf.cls.predictions.decoder.weight.data_ptr() == hf.bert.embeddings.word_embeddings.weight.data_ptr()
     text = "The [MASK] barked at the postman, and the [MASK] ran away."
     tok = load_tokenizer("minilm")
@@ -128,14 +117,11 @@ def test_one_mask_gives_pairs_several_give_lists(mlm):
     assert all(not w.startswith("[") for preds in several for w, _ in preds)   # no [CLS], [unused0] ...
 
 
-def test_default_model_is_the_best_on_the_cloze_test():
-    if not (TINY_DIR / "model.safetensors").is_file():
-        pytest.skip("data/pretrained/bertbook-tiny is not there yet")
-    from bertbook.fill_mask import resolve_model
-    tiny, tok = resolve_model("bertbook-tiny")
+def test_default_model_is_the_best_on_the_cloze_test(mlm):
     text = "She lit the [MASK] and sat down to read."
-    assert fill_mask(text) == fill_mask(text, model=tiny, tokenizer=tok)
-    assert tok.get_vocab_size() == tiny.config.vocab_size == 8000
+    assert fill_mask(text) == fill_mask(text, model=mlm, tokenizer=load_tokenizer("minilm"))
+    if (TINY_DIR / "model.safetensors").is_file():
+        assert cloze_score(model="minilm-mlm").hits > cloze_score(model="bertbook-tiny").hits
 
 
 @pytest.mark.parametrize("text, message", [
@@ -169,38 +155,80 @@ def test_bad_arguments():
         fill_mask("a [MASK].", model=BertForPreTraining(BertConfig.preset("tiny", vocab_size=500)))
 
 
-# --- the head and its training ------------------------------------------------------------------
-def test_head_file_holds_only_the_trained_head():
+# --- the shipped weights and their training --------------------------------------------------------
+def test_weights_file_holds_only_what_training_changed():
+    """The top layers and the head, float16; not the embeddings (= the tied decoder) nor the
+    lower layers, which stay the installed MiniLM's."""
+    import json
+
     from safetensors.torch import load_file
-    sd = load_file(str(HEAD_DIR / HEAD_FILE))
-    assert sorted(sd) == sorted(["cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
-                                 "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias",
-                                 "cls.predictions.bias"])
-    assert sd["cls.predictions.bias"].shape == (30522,)
+    sd = load_file(str(HEAD_DIR / MLM_FILE))
+    layers = json.loads((HEAD_DIR / "metrics.json").read_text())["train_layers"]
+    heads = {"cls.predictions.transform.dense.weight", "cls.predictions.transform.dense.bias",
+             "cls.predictions.transform.LayerNorm.weight", "cls.predictions.transform.LayerNorm.bias",
+             "cls.predictions.bias"}
+    assert heads <= set(sd) and sd["cls.predictions.bias"].shape == (30522,)
+    trained_layers = {int(k.split(".")[3]) for k in sd if k.startswith("bert.encoder.layer.")}
+    assert trained_layers == set(range(6 - layers, 6))
+    assert not [k for k in sd if "embeddings" in k or "decoder" in k]
+    assert len(sd) == len(heads) + 16 * layers and all(v.dtype == torch.float16 for v in sd.values())
 
 
-def test_load_pretrained_by_name(mlm):
+def test_load_pretrained_by_name(mlm, minilm):
     from bertbook import CheckpointError, load_pretrained
     model = load_pretrained("minilm-mlm", model_class=BertForPreTraining)
     assert torch.equal(model.mlm.dense.weight, mlm.mlm.dense.weight)
     assert model.mlm.decoder.weight is model.bert.embeddings.word_embeddings.weight
+    assert torch.equal(model.bert.embeddings.word_embeddings.weight, minilm.embeddings.word_embeddings.weight)
+    assert torch.equal(model.bert.encoder.layer[0].attention.qkv.weight, minilm.encoder.layer[0].attention.qkv.weight)
+    assert not torch.equal(model.bert.encoder.layer[5].attention.qkv.weight, minilm.encoder.layer[5].attention.qkv.weight)
     assert not model.training
     with pytest.raises(CheckpointError, match="minilm"):
         load_pretrained("minilm-mlm", model_class=BertModel)
 
 
-def test_training_moves_only_the_head(minilm):
-    """Only dense + LayerNorm + output bias learn; the tied decoder (MiniLM's embeddings) stays put."""
-    from bertbook.minilm_mlm import new_head, train_head
-    import copy
-    encoder = copy.deepcopy(minilm)
-    head = new_head(encoder, seed=0)
-    assert head.decoder.weight is encoder.embeddings.word_embeddings.weight
-    embeddings_before = encoder.embeddings.word_embeddings.weight.clone()
-    dense_before = head.dense.weight.clone()
-    g = torch.Generator().manual_seed(0)
-    features, labels = torch.randn(64, 384, generator=g), torch.randint(1000, 2000, (64,), generator=g)
-    history = train_head(head, features, labels, epochs=3, lr=1e-2, batch_size=32, log=lambda *_: None)
-    assert history[-1]["train_loss"] < history[0]["train_loss"]
-    assert torch.equal(encoder.embeddings.word_embeddings.weight, embeddings_before)
-    assert not torch.equal(head.dense.weight, dense_before)
+def test_missing_or_corrupt_weights_get_a_clear_error(tmp_path):
+    from bertbook import CheckpointError
+    with pytest.raises(FileNotFoundError, match="python -m bertbook.minilm_mlm"):
+        load_minilm_mlm(directory=tmp_path)
+    (tmp_path / MLM_FILE).write_bytes(b"not a safetensors file")
+    with pytest.raises(CheckpointError, match="retrain"):
+        load_minilm_mlm(directory=tmp_path)
+
+
+def _run(tmp_path, name, **kw):
+    from bertbook.minilm_mlm import Run
+    settings = dict(steps=3, batch_size=4, held_out=16, warmup_steps=1, save_every=2, eval_every=3, log=lambda *_: None)
+    return Run(tmp_path / name, **{**settings, **kw})
+
+
+def test_training_moves_only_the_top_layers_and_the_head(tmp_path, minilm):
+    run = _run(tmp_path, "a", train_layers=2)
+    before = {n: p.detach().clone() for n, p in run.model.named_parameters()}
+    history = run.train()
+    after = dict(run.model.named_parameters())
+    changed = {n for n in before if not torch.equal(before[n], after[n])}
+    assert changed and all(n.startswith(("bert.encoder.layer.4.", "bert.encoder.layer.5.", "mlm.")) for n in changed)
+    assert "mlm.dense.weight" in changed and "bert.encoder.layer.5.ffn.output.weight" in changed
+    assert torch.equal(after["bert.embeddings.word_embeddings.weight"], minilm.embeddings.word_embeddings.weight)
+    assert history[-1]["step"] == 3 and 0 <= history[-1]["mask_top5"] <= 1
+    path = run.export(tmp_path / "out")
+    loaded = load_minilm_mlm(directory=path.parent)
+    for n in changed:         # float16 on disk: equal to about 3 significant digits
+        torch.testing.assert_close(dict(loaded.named_parameters())[n], after[n], rtol=2e-3, atol=1e-3)
+
+
+def test_interrupted_training_resumes_exactly(tmp_path):
+    straight = _run(tmp_path, "straight")
+    straight.train()
+    interrupted = _run(tmp_path, "interrupted")
+    interrupted.train(max_minutes=0)              # stops (with a checkpoint) after its first step
+    assert interrupted.step == 1
+    resumed = _run(tmp_path, "interrupted")
+    assert resumed.step == 1
+    resumed.train()
+    for (n, a), b in zip(straight.model.named_parameters(), resumed.model.parameters()):
+        assert torch.equal(a, b), n
+    from bertbook import CheckpointError
+    with pytest.raises(CheckpointError, match="same arguments"):
+        _run(tmp_path, "interrupted", lr=1e-3)

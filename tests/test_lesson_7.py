@@ -54,10 +54,10 @@ def test_bad_input_shows_the_error_instead_of_a_chart(mlm_models):
 @pytest.mark.skipif(not (TINY_DIR / "model.safetensors").is_file(), reason="bertbook-tiny not shipped yet")
 def test_model_selector_switches_to_the_students_model():
     w = FillMaskWidget("She lit the [MASK] and sat down to read.")
-    assert w.model_selector.value == "our tiny BERT (bertbook-tiny)"         # the default
-    tiny = w.predictions
-    w.model_selector.value = "MiniLM + MLM head (minilm-mlm)"
-    assert w.predictions and w.predictions != tiny
+    assert w.model_selector.value == "MiniLM, MLM-trained (minilm-mlm)"      # the default
+    minilm = w.predictions
+    w.model_selector.value = "our tiny BERT (bertbook-tiny)"
+    assert w.predictions and w.predictions != minilm
 
 
 def test_mask_word():

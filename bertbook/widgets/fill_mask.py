@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from .attention import widgets_available
 
-MODELS = {"our tiny BERT (bertbook-tiny)": "bertbook-tiny", "MiniLM + MLM head (minilm-mlm)": "minilm-mlm"}
+MODELS = {"MiniLM, MLM-trained (minilm-mlm)": "minilm-mlm", "our tiny BERT (bertbook-tiny)": "bertbook-tiny"}
 WORD = re.compile(r"\[MASK\]|[A-Za-z0-9']+")
 
 
