@@ -14,7 +14,11 @@ Cases:
   train-*   one pretraining step: forward with MLM + NSP labels, backward, AdamW step.
             bertbook runs the MLM head on the masked positions only (``masked_positions_only``,
             same loss); transformers' BertForPreTraining computes logits at every position.
-  infer-*   BertModel forward under torch.no_grad() (encoder + pooler).
+  infer-*   BertModel forward under torch.no_grad() (encoder + pooler), on 32 real sentences
+            (SST-2 dev) padded to the longest, as a classifier or embedding job sees them;
+            bertbook skips the pad tokens in its per-token layers (``skip_padding``, same numbers
+            at real positions). ``infer-mid-v30522-full`` feeds full-length sequences with no
+            padding, where there is nothing to skip.
 Peak memory: one fresh subprocess per case and library, after one warm-up step: how far one step
 raises the peak above what model, optimizer state and inputs already hold (activations, gradients,
 logits). On CPU the resident set's high-water mark (VmHWM, reset through /proc/self/clear_refs,
@@ -53,16 +57,18 @@ class Case:
     kind: str            # "train" or "infer"
     config: str          # "tiny", "mid" or "minilm" (real weights)
     vocab: int | None = None
+    inputs: str = "full"  # "full": random, full-length sequences; "text": real sentences, padded
 
 
 CASES = [
     Case("train-tiny", "train", "tiny"),
     Case("train-mid-v30522", "train", "mid", 30522),
     Case("train-mid-v8000", "train", "mid", 8000),
-    Case("infer-tiny", "infer", "tiny"),
-    Case("infer-mid-v30522", "infer", "mid", 30522),
-    Case("infer-mid-v8000", "infer", "mid", 8000),
-    Case("infer-minilm", "infer", "minilm"),
+    Case("infer-tiny", "infer", "tiny", inputs="text"),
+    Case("infer-mid-v30522", "infer", "mid", 30522, inputs="text"),
+    Case("infer-mid-v8000", "infer", "mid", 8000, inputs="text"),
+    Case("infer-mid-v30522-full", "infer", "mid", 30522),
+    Case("infer-minilm", "infer", "minilm", inputs="text"),
 ]
 
 
@@ -94,12 +100,17 @@ def make_batch(config: BertConfig, batch: int, seq: int, device, seed: int = 0) 
     return {k: v.to(device) for k, v in out.items()}
 
 
-def minilm_batch(batch: int, device) -> dict:
-    """Real sentences (SST-2 dev), padded to the longest: what a sentence-embedding job feeds."""
+def text_batch(config: BertConfig, batch: int, device) -> dict:
+    """Real sentences (SST-2 dev), padded to the longest: what a classifier or an embedding job
+    feeds. BERT's uncased vocabulary for a 30522-piece model, ours for 8000 (a toy model folds
+    the ids into its small vocabulary)."""
     from bertbook import encode, load_tokenizer
     from bertbook.corpus import load_sst2
     texts, _ = load_sst2("dev")
-    return encode(load_tokenizer("minilm"), texts[:batch], max_length=128, truncation=True, device=device)
+    tokenizer = load_tokenizer("minilm" if config.vocab_size == 30522 else "bertbook")
+    inputs = encode(tokenizer, texts[:batch], max_length=config.max_position_embeddings, truncation=True)
+    inputs["input_ids"] = inputs["input_ids"] % config.vocab_size
+    return {k: v.to(device) for k, v in inputs.items()}
 
 
 def build_pair(case: Case, args, workdir: Path):
@@ -113,7 +124,7 @@ def build_pair(case: Case, args, workdir: Path):
         folder = resolve_checkpoint_dir("minilm")
         ours = bertbook.load_pretrained("minilm")
         theirs = transformers.BertModel.from_pretrained(str(folder))
-        inputs = minilm_batch(args.batch, device)
+        inputs = text_batch(ours.config, args.batch, device)
     else:
         config = make_config(case, args.toy)
         torch.manual_seed(0)
@@ -123,6 +134,8 @@ def build_pair(case: Case, args, workdir: Path):
         hf_class = transformers.BertForPreTraining if case.kind == "train" else transformers.BertModel
         theirs = hf_class.from_pretrained(str(folder))
         inputs = make_batch(config, args.batch, args.seq, device)
+        if case.inputs == "text":
+            inputs = text_batch(config, args.batch, device)
         if case.kind == "infer":
             inputs = {k: inputs[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
     ours, theirs = ours.to(device), theirs.to(device)
@@ -140,12 +153,14 @@ def step_fn(model, inputs: dict, kind: str, is_ours: bool, compile_model: bool, 
     """A zero-argument function that runs one training step or one inference forward."""
     forward = torch.compile(model) if compile_model else model
     if kind == "infer":
+        extra = {"skip_padding": True} if is_ours else {}
+
         def infer():
             with torch.no_grad():
-                return forward(**inputs).last_hidden_state
+                return forward(**inputs, **extra).last_hidden_state
         return infer
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, **ADAMW[adamw])
-    extra = {"masked_positions_only": True} if is_ours else {}
+    extra = {"masked_positions_only": True, "skip_padding": True} if is_ours else {}
 
     def train():
         loss = forward(**inputs, **extra).loss
@@ -173,8 +188,9 @@ def timed(fn, device: str) -> float:
 
 
 # --- FLOPs ---------------------------------------------------------------------------------------
-def useful_flops(config: BertConfig, batch: int, seq: int, kind: str, n_masked: int) -> float:
-    """Matmul FLOPs the task needs (2 per multiply-add), counted analytically.
+def useful_flops(config: BertConfig, lengths: list[int], kind: str, n_masked: int) -> float:
+    """Matmul FLOPs the task needs (2 per multiply-add), counted analytically on the real tokens
+    (``lengths``: real tokens per sequence; work on padding is waste, not work).
 
     Per layer and token: QKV 3H^2, attention output H^2, FFN 2HF multiply-adds, plus T*H for the
     scores q.k and T*H for the weighted sum of values. Pooler H^2 per sequence. Training adds the
@@ -183,17 +199,17 @@ def useful_flops(config: BertConfig, batch: int, seq: int, kind: str, n_masked: 
     (softmax, GELU, LayerNorm, dropout, AdamW) is not counted: it is overhead, not useful FLOPs.
     """
     H, F, L, V = config.hidden_size, config.intermediate_size, config.num_hidden_layers, config.vocab_size
-    tokens = batch * seq
-    forward = L * tokens * (4 * H * H + 2 * H * F + 2 * seq * H) + batch * H * H
+    batch = len(lengths)
+    forward = L * sum(t * (4 * H * H + 2 * H * F + 2 * t * H) for t in lengths) + batch * H * H
     if kind == "train":
         forward += n_masked * (H * H + H * V) + batch * H * 2
         return 3 * 2 * forward
     return 2 * forward
 
 
-def matmul_shapes(config: BertConfig, batch: int, seq: int, kind: str, n_masked: int) -> list[tuple[int, int, int]]:
+def matmul_shapes(config: BertConfig, tokens: int, kind: str, n_masked: int) -> list[tuple[int, int, int]]:
     """(m, k, n) of the model's big matmuls: QKV, FFN in, FFN out, and the masked MLM decoder."""
-    H, F, tokens = config.hidden_size, config.intermediate_size, batch * seq
+    H, F = config.hidden_size, config.intermediate_size
     shapes = [(tokens, H, 3 * H), (tokens, H, F), (tokens, F, H)]
     if kind == "train":
         shapes.append((n_masked, H, config.vocab_size))
@@ -277,10 +293,11 @@ def run_case(case: Case, args, workdir: Path) -> dict:
     ours, theirs, inputs = build_pair(case, args, workdir)
     config = ours.config
     batch, seq = inputs["input_ids"].shape
+    lengths = inputs["attention_mask"].sum(1).tolist()
     n_masked = int((inputs["labels"] != -100).sum()) if case.kind == "train" else 0
     fns = {"bertbook": step_fn(ours, inputs, case.kind, True, args.compile, args.adamw),
            "hf": step_fn(theirs, inputs, case.kind, False, args.compile, args.adamw)}
-    probe = MatmulProbe(matmul_shapes(config, batch, seq, case.kind, n_masked), args.device)
+    probe = MatmulProbe(matmul_shapes(config, sum(lengths), case.kind, n_masked), args.device)
     for _ in range(args.warmup):
         for fn in fns.values():
             fn()
@@ -292,9 +309,9 @@ def run_case(case: Case, args, workdir: Path) -> dict:
             times[lib].append(timed(fns[lib], args.device))
     med = {k: statistics.median(v) for k, v in times.items()}
     peak, peak_shape = probe.peak()
-    flops = useful_flops(config, batch, seq, case.kind, n_masked)
+    flops = useful_flops(config, lengths, case.kind, n_masked)
     return dict(case=case.name, hf_attention=getattr(theirs.config, "_attn_implementation", "?"),
-                load_average=os.getloadavg()[0], batch=batch, seq=seq, n_masked=n_masked, vocab=config.vocab_size,
+                load_average=os.getloadavg()[0], batch=batch, seq=seq, real_tokens=sum(lengths), n_masked=n_masked, vocab=config.vocab_size,
                 ours_s=med["bertbook"], hf_s=med["hf"], ours_seq_s=batch / med["bertbook"],
                 hf_seq_s=batch / med["hf"], speedup=med["hf"] / med["bertbook"],
                 useful_gflop=flops / 1e9, peak_gflops=peak / 1e9, peak_shape=peak_shape,
@@ -303,7 +320,7 @@ def run_case(case: Case, args, workdir: Path) -> dict:
 
 
 def print_table(rows: list[dict]) -> None:
-    head = (f"{'case':<18} {'B x T':>8} {'bertbook seq/s':>14} {'HF seq/s':>9} {'speedup':>8} "
+    head = (f"{'case':<22} {'B x T':>8} {'bertbook seq/s':>14} {'HF seq/s':>9} {'speedup':>8} "
             f"{'useful GFLOP':>12} {'mm GFLOP/s':>10} {'bb %peak':>8} {'HF %peak':>8} "
             f"{'bb MiB':>7} {'HF MiB':>7} {'mem HF/bb':>9}")
     print(head)
@@ -311,7 +328,7 @@ def print_table(rows: list[dict]) -> None:
     for r in rows:
         mem = lambda x: f"{x:7.1f}" if x is not None else f"{'-':>7}"     # noqa: E731
         ratio = (f"{r['hf_mib'] / r['ours_mib']:9.2f}" if r.get("hf_mib") and r.get("ours_mib") else f"{'-':>9}")
-        print(f"{r['case']:<18} {r['batch']:>3}x{r['seq']:<4} {r['ours_seq_s']:14.1f} {r['hf_seq_s']:9.1f} "
+        print(f"{r['case']:<22} {r['batch']:>3}x{r['seq']:<4} {r['ours_seq_s']:14.1f} {r['hf_seq_s']:9.1f} "
               f"{r['speedup']:7.2f}x {r['useful_gflop']:12.1f} {r['peak_gflops']:10.1f} "
               f"{100 * r['ours_frac']:7.0f}% {100 * r['hf_frac']:7.0f}% "
               f"{mem(r.get('ours_mib'))} {mem(r.get('hf_mib'))} {ratio}")

@@ -44,8 +44,18 @@ def test_useful_flops_match_a_hand_count():
     # per token: qkv 3*16 + out 16 + ffn 2*32 + attention 2*T*4 (T=3) = 152 MACs; 2 sequences of 3 tokens;
     # pooler 16 per sequence; head on 2 masked positions: 16 + 40; NSP 8 per sequence
     forward_macs = 6 * 152 + 2 * 16
-    assert compare_hf.useful_flops(cfg, 2, 3, "infer", 0) == 2 * forward_macs
-    assert compare_hf.useful_flops(cfg, 2, 3, "train", 2) == 3 * 2 * (forward_macs + 2 * 56 + 2 * 8)
+    assert compare_hf.useful_flops(cfg, [3, 3], "infer", 0) == 2 * forward_macs
+    assert compare_hf.useful_flops(cfg, [3, 3], "train", 2) == 3 * 2 * (forward_macs + 2 * 56 + 2 * 8)
+    # padded batch: only real tokens count; a 1-token sequence attends over 1 key (2*1*4 MACs)
+    assert compare_hf.useful_flops(cfg, [3, 1], "infer", 0) == 2 * (3 * 152 + (128 + 8) + 2 * 16)
+
+
+def test_text_batch_is_padded_real_sentences():
+    cfg = compare_hf.make_config(compare_hf.CASES[4], toy=False)            # mid, vocab 30522
+    b = compare_hf.text_batch(cfg, batch=32, device="cpu")
+    lengths = b["attention_mask"].sum(1)
+    assert b["input_ids"].shape[1] == lengths.max() and lengths.min() < lengths.max()   # padded to the longest
+    assert (b["input_ids"][:, 0] == 101).all()                              # BERT's [CLS]: the real vocabulary
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a GPU")
