@@ -36,16 +36,10 @@ def test_skip_padding_matches_transformers_at_real_positions(minilm, minilm_dir,
 
 def test_skip_padding_gives_transformers_gradients(tmp_path, seed):
     """Training through the packed path: same loss and gradients as transformers' padded model."""
-    from transformers import BertForPreTraining as HFPre
-
-    from bertbook import BertConfig, BertForPreTraining
     from bertbook.weights import to_transformers
-    from tests.test_model_parity import _random_batch
-    cfg = BertConfig.preset("tiny", vocab_size=500, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-    ours = BertForPreTraining(cfg)
-    ours.save_pretrained(tmp_path)
-    ref = HFPre.from_pretrained(str(tmp_path), attn_implementation="eager")
-    ids, mask, segs, labels, nsp = _random_batch(cfg.vocab_size)
+    from tests.test_model_parity import _random_batch, pretraining_pair
+    ours, ref = pretraining_pair(tmp_path)
+    ids, mask, segs, labels, nsp = _random_batch(ours.config.vocab_size)
     assert (mask == 0).any()
     a = ours(ids, mask, segs, labels=labels, next_sentence_label=nsp, masked_positions_only=True, skip_padding=True)
     b = ref(input_ids=ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)

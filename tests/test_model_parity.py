@@ -57,14 +57,21 @@ def _random_batch(vocab, batch=3, seq=12):
     return ids, mask, segs, labels, torch.tensor([0, 1, 0])
 
 
-def test_pretraining_matches_transformers(tmp_path, seed):
-    """Random weights, copied through save_pretrained into transformers: same logits, loss, grads."""
+def pretraining_pair(tmp_path):
+    """A random tiny BertForPreTraining (no dropout) and the same weights in transformers', copied
+    through save_pretrained."""
     from transformers import BertForPreTraining as HFPre
-    from bertbook.weights import to_transformers
     cfg = BertConfig.preset("tiny", vocab_size=500, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
     ours = BertForPreTraining(cfg)
     ours.save_pretrained(tmp_path)
-    ref = HFPre.from_pretrained(str(tmp_path), attn_implementation="eager")
+    return ours, HFPre.from_pretrained(str(tmp_path), attn_implementation="eager")
+
+
+def test_pretraining_matches_transformers(tmp_path, seed):
+    """Random weights, copied through save_pretrained into transformers: same logits, loss, grads."""
+    from bertbook.weights import to_transformers
+    ours, ref = pretraining_pair(tmp_path)
+    cfg = ours.config
     ids, mask, segs, labels, nsp = _random_batch(cfg.vocab_size)
     a = ours(ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)
     b = ref(input_ids=ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)
