@@ -91,7 +91,39 @@ def _check_index(array: np.ndarray, layer: int, head: int) -> None:
                          f"heads 0..{n_heads - 1} (counted from 0, as in attentions[layer][0, head]).")
 
 
-class AttentionViewer:
+class SelectedMap:
+    """What the attention viewers share: a layer and a head dropdown that pick one [T, T] map of
+    ``self.attentions``, drawn on ``self.figure`` into ``self.image``, and shown with a PNG of it for
+    front-ends without widget support. Subclasses build the widgets and ``_redraw``."""
+
+    @property
+    def layer(self) -> int:
+        return self.layer_selector.value
+
+    @property
+    def head(self) -> int:
+        return self.head_selector.value
+
+    def current(self) -> np.ndarray:
+        """The [T, T] map on screen now."""
+        return self.attentions[self.layer, self.head]
+
+    def png(self) -> bytes:
+        return figure_png(self.figure, dpi=self.dpi)
+
+    def _repr_mimebundle_(self, **kwargs):
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)
+        data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")   # for GitHub / nbviewer
+        return data
+
+    def __repr__(self) -> str:
+        n_layers, n_heads, n_tokens = self.attentions.shape[:3]
+        return (f"{type(self).__name__}({n_layers} layers x {n_heads} heads, {n_tokens} tokens; "
+                f"showing layer {self.layer}, head {self.head})")
+
+
+class AttentionViewer(SelectedMap):
     """Heatmap + layer and head dropdowns. ``viewer.widget`` is the ipywidgets box; displaying the
     viewer displays it (with a PNG of the current map for front-ends without widget support)."""
 
@@ -126,18 +158,6 @@ class AttentionViewer:
         self.layer_selector.observe(self._redraw, names="value")
         self.head_selector.observe(self._redraw, names="value")
 
-    @property
-    def layer(self) -> int:
-        return self.layer_selector.value
-
-    @property
-    def head(self) -> int:
-        return self.head_selector.value
-
-    def current(self) -> np.ndarray:
-        """The [T, T] map on screen now."""
-        return self.attentions[self.layer, self.head]
-
     def show(self, layer: int | None = None, head: int | None = None) -> "AttentionViewer":
         """Select a map from code (the same as using the dropdowns)."""
         layer = self.layer if layer is None else layer
@@ -152,9 +172,6 @@ class AttentionViewer:
         self._redraw()
         return self
 
-    def png(self) -> bytes:
-        return figure_png(self.figure, dpi=self.dpi)
-
     def _redraw(self, change=None) -> None:
         if self._quiet:
             return
@@ -163,18 +180,6 @@ class AttentionViewer:
         png = self.png()
         if png != self.image.value:
             self.image.value = png
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
-        data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")   # for GitHub / nbviewer
-        return data
-
-    def __repr__(self) -> str:
-        n_layers, n_heads, n_tokens = self.attentions.shape[:3]
-        return (f"AttentionViewer({n_layers} layers x {n_heads} heads, {n_tokens} tokens; "
-                f"showing layer {self.layer}, head {self.head})")
-
 
 def in_kernel() -> bool:
     """True inside a live Jupyter kernel, the only place a widget's controls can respond."""

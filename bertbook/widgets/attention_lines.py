@@ -9,8 +9,6 @@ layer / head / token dropdowns over an ``ipywidgets.Image``: no JavaScript from 
 """
 from __future__ import annotations
 
-import base64
-import io
 from typing import Sequence
 
 import numpy as np
@@ -18,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from .attention import _check_index, as_attention_array, widgets_available
+from .attention import SelectedMap, _check_index, as_attention_array, widgets_available
 
 ALL = -1          # "focus" value meaning: every query token
 
@@ -71,7 +69,7 @@ def attention_lines_figure(attentions, tokens: Sequence[str], layer: int = 0, he
     return fig
 
 
-class AttentionLinesViewer:
+class AttentionLinesViewer(SelectedMap):
     """Lines view + layer, head and token dropdowns; ``viewer.widget`` is the ipywidgets box."""
 
     def __init__(self, attentions, tokens: Sequence[str], layer: int = 0, head: int = 0, focus: int = ALL,
@@ -102,39 +100,12 @@ class AttentionLinesViewer:
         self.widget.add_class("bertbook-lines-viewer")
         self._redraw()
 
-    @property
-    def layer(self) -> int:
-        return self.layer_selector.value
-
-    @property
-    def head(self) -> int:
-        return self.head_selector.value
-
-    def current(self) -> np.ndarray:
-        return self.attentions[self.layer, self.head]
-
-    def png(self) -> bytes:
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", dpi=self.dpi)
-        return buffer.getvalue()
-
     def _redraw(self, change=None) -> None:
         draw_attention_lines(self.ax, self.current(), self.tokens, self.focus_selector.value, self.threshold,
                              _title(self.layer, self.head))
         png = self.png()
         if png != self.image.value:
             self.image.value = png
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
-        data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
-        return data
-
-    def __repr__(self) -> str:
-        n_layers, n_heads, n_tokens = self.attentions.shape[:3]
-        return (f"AttentionLinesViewer({n_layers} layers x {n_heads} heads, {n_tokens} tokens; "
-                f"showing layer {self.layer}, head {self.head})")
 
 
 def attention_lines(attentions, tokens: Sequence[str], layer: int = 0, head: int = 0, focus: int = ALL,
