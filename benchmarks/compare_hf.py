@@ -133,9 +133,8 @@ def build_pair(case: Case, args, workdir: Path):
         ours.save_pretrained(folder)
         hf_class = transformers.BertForPreTraining if case.kind == "train" else transformers.BertModel
         theirs = hf_class.from_pretrained(str(folder))
-        inputs = make_batch(config, args.batch, args.seq, device)
-        if case.inputs == "text":
-            inputs = text_batch(config, args.batch, device)
+        inputs = (text_batch(config, args.batch, device) if case.inputs == "text"
+                  else make_batch(config, args.batch, args.seq, device))
         if case.kind == "infer":
             inputs = {k: inputs[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
     ours, theirs = ours.to(device), theirs.to(device)

@@ -49,12 +49,11 @@ def corpus_sentences(tokenizer, min_tokens: int = 8, max_tokens: int = 64, seed:
     return ids
 
 
-def masked_batch(sentences: Sequence[Sequence[int]], tokenizer, rng: random.Random,
+def masked_batch(sentences: Sequence[Sequence[int]], info, rng: random.Random,
                  masked_lm_prob: float = 0.15) -> dict:
-    """Mask each sentence with BERT's rule and pad them into one batch with MLM labels (-100 = not
-    masked) and ``kinds`` ("mask", "random", "keep") of the masked positions, in row-major order."""
-    from .pretraining_data import VocabInfo, mask_tokens
-    info = VocabInfo.from_tokenizer(tokenizer)
+    """Mask each sentence with BERT's rule (``info``: the tokenizer's ``pretraining_data.VocabInfo``)
+    and pad them into one batch with MLM labels (-100 = not masked) and ``kinds`` ("mask", "random", "keep") of the masked positions, in row-major order."""
+    from .pretraining_data import mask_tokens
     input_ids = torch.zeros(len(sentences), max(map(len, sentences)), dtype=torch.long)
     attention_mask = torch.zeros_like(input_ids)
     labels = torch.full_like(input_ids, -100)
@@ -82,8 +81,9 @@ def new_model(train_layers: int = 4, seed: int = 0):
     with torch.no_grad():
         model.nsp.seq_relationship.weight.zero_()      # MiniLM has no NSP head: logits (0, 0), no opinion
         model.nsp.seq_relationship.bias.zero_()
+    trainable = trainable_names(model, train_layers)
     for name, p in model.named_parameters():
-        p.requires_grad_(name in trainable_names(model, train_layers))
+        p.requires_grad_(name in trainable)
     return model
 
 
@@ -160,6 +160,7 @@ class Run:
     def __init__(self, out: str | Path, steps: int = 5000, batch_size: int = 32, lr: float = 1.5e-4,
                  head_lr: float = 1e-3, train_layers: int = 4, warmup_steps: int = 100, held_out: int = 1000,
                  seed: int = 0, save_every: int = 250, eval_every: int = 500, device=None, log=print):
+        from .pretraining_data import VocabInfo
         from .tokenizer import load_tokenizer
         self.out, self.log = Path(out), log
         self.hp = dict(steps=steps, batch_size=batch_size, lr=lr, head_lr=head_lr, train_layers=train_layers,
@@ -175,7 +176,8 @@ class Run:
         sentences = corpus_sentences(self.tokenizer, seed=seed)
         self.held_out_sentences, self.train_sentences = sentences[:held_out], sentences[held_out:]
         rng = random.Random(seed + 1)
-        self.eval_batches = [masked_batch(self.held_out_sentences[i:i + 64], self.tokenizer, rng)
+        self.vocab = VocabInfo.from_tokenizer(self.tokenizer)          # special ids, for the masking rule
+        self.eval_batches = [masked_batch(self.held_out_sentences[i:i + 64], self.vocab, rng)
                              for i in range(0, len(self.held_out_sentences), 64)]
         named = dict(self.model.named_parameters())
         head = [p for n, p in named.items() if p.requires_grad and n in HEAD_PARAMS]
@@ -192,7 +194,7 @@ class Run:
     def batch_for(self, step: int) -> dict:
         bs, n = self.hp["batch_size"], len(self.train_sentences)
         start = (step * bs) % (n - n % bs)
-        return masked_batch(self.train_sentences[start:start + bs], self.tokenizer,
+        return masked_batch(self.train_sentences[start:start + bs], self.vocab,
                             random.Random(self.hp["seed"] * 1_000_003 + step))
 
     def lr_scale(self, step: int) -> float:
