@@ -159,7 +159,7 @@ def step_fn(model, inputs: dict, kind: str, is_ours: bool, compile_model: bool, 
                 return forward(**inputs, **extra).last_hidden_state
         return infer
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, **ADAMW[adamw])
-    extra = {"masked_positions_only": True, "skip_padding": True} if is_ours else {}
+    extra = {"masked_positions_only": True, "skip_padding": True, "keep_logits": False} if is_ours else {}
 
     def train():
         loss = forward(**inputs, **extra).loss

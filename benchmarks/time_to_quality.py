@@ -45,7 +45,7 @@ def step_seconds(trainer, seq_length: int, steps: int = 6) -> float:
     for i in range(steps + 1):
         t = time.perf_counter()
         batch = {k: v.to(trainer.device) for k, v in collate(stream.take(i * a.batch_size, a.batch_size)).items()}
-        out = model(**batch, masked_positions_only=True)
+        out = model(**batch, keep_logits=False)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), a.max_grad_norm)
         trainer.optimizer.step()

@@ -13,6 +13,7 @@ from torch import nn
 
 from .config import BertConfig
 from .encoder import ACTIVATIONS
+from .mlm_loss import masked_lm_loss
 
 
 class BertPooler(nn.Module):
@@ -33,9 +34,17 @@ class MaskedLMHead(nn.Module):
         self.decoder = nn.Linear(config.hidden_size, config.vocab_size)
         self.decoder.weight = word_embeddings.weight     # tied: input and output share one table
 
+    def transform(self, hidden_states: torch.Tensor) -> torch.Tensor:
+        return self.LayerNorm(self.act(self.dense(hidden_states)))
+
     def forward(self, hidden_states: torch.Tensor) -> torch.Tensor:
         """[..., hidden] -> [..., vocab_size] logits. Pass only the masked positions to save work."""
-        return self.decoder(self.LayerNorm(self.act(self.dense(hidden_states))))
+        return self.decoder(self.transform(hidden_states))
+
+    def loss(self, hidden_states: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Cross-entropy at [n, hidden] masked positions against [n] token ids, without keeping the
+        [n, vocab_size] logits (``mlm_loss.py``): the training step's cheapest way to the same loss."""
+        return masked_lm_loss(self.transform(hidden_states), self.decoder.weight, self.decoder.bias, targets)
 
 
 class NextSentenceHead(nn.Module):

@@ -210,7 +210,7 @@ class Run:
                 group["lr"] = peak * self.lr_scale(self.step)
             b = self.batch_for(self.step)
             out = self.model(b["input_ids"].to(device), b["attention_mask"].to(device),
-                             labels=b["labels"].to(device), masked_positions_only=True, skip_padding=True)
+                             labels=b["labels"].to(device), keep_logits=False, skip_padding=True)
             self.optimizer.zero_grad(set_to_none=True)
             out.mlm_loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)

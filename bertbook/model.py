@@ -32,7 +32,7 @@ class BertModelOutput:
 @dataclass
 class BertForPreTrainingOutput:
     loss: torch.Tensor | None
-    prediction_logits: torch.Tensor                  # [batch, seq, vocab], or [n_masked, vocab]
+    prediction_logits: torch.Tensor | None           # [batch, seq, vocab], [n_masked, vocab], or None
     seq_relationship_logits: torch.Tensor            # [batch, 2]
     mlm_loss: torch.Tensor | None = None
     nsp_loss: torch.Tensor | None = None
@@ -158,6 +158,9 @@ class BertForPreTraining(BertPreTrainedModel):
     ``masked_positions_only=True`` runs the MLM head on the masked positions alone (about 15% of
     tokens), which gives the same loss for a fraction of the vocabulary-sized matmul; then
     ``prediction_logits`` is ``[n_masked, vocab]`` in row-major order of the masked positions.
+    ``keep_logits=False`` (training loops) goes one step further: the MLM loss is computed at the
+    masked positions without keeping any logits (``mlm_loss.py``: one vocabulary-sized buffer
+    instead of four, same loss and gradients), and ``prediction_logits`` is None.
     """
 
     def __init__(self, config: BertConfig):
@@ -170,26 +173,32 @@ class BertForPreTraining(BertPreTrainedModel):
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None,
                 next_sentence_label=None, output_attentions=False, output_hidden_states=False,
-                masked_positions_only: bool = False, skip_padding: bool = False) -> BertForPreTrainingOutput:
+                masked_positions_only: bool = False, skip_padding: bool = False,
+                keep_logits: bool = True) -> BertForPreTrainingOutput:
+        if labels is None and (masked_positions_only or not keep_logits):
+            option = "masked_positions_only=True" if masked_positions_only else "keep_logits=False"
+            raise ValueError(f"{option} needs labels (-100 = not masked) to know the positions.")
         out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
                         skip_padding)
         hidden = out.last_hidden_state
-        if masked_positions_only:
-            if labels is None:
-                raise ValueError("masked_positions_only=True needs labels (-100 = not masked) to know the positions.")
-            selected = labels != IGNORE_INDEX
-            prediction_logits = self.mlm(hidden[selected])            # [n_masked, vocab]
-            mlm_targets = labels[selected]
-        else:
-            prediction_logits = self.mlm(hidden)                      # [batch, seq, vocab]
-            mlm_targets = labels
         nsp_logits = self.nsp(out.pooler_output)
 
-        mlm_loss = nsp_loss = None
-        if labels is not None:
-            # mean over masked positions only: ignore_index drops every -100 from sum *and* count
-            mlm_loss = F.cross_entropy(prediction_logits.reshape(-1, self.config.vocab_size),
-                                       mlm_targets.reshape(-1), ignore_index=IGNORE_INDEX)
+        mlm_loss = nsp_loss = prediction_logits = None
+        if not keep_logits:
+            selected = labels != IGNORE_INDEX
+            mlm_loss = self.mlm.loss(hidden[selected], labels[selected])
+        else:
+            if masked_positions_only:
+                selected = labels != IGNORE_INDEX
+                prediction_logits = self.mlm(hidden[selected])        # [n_masked, vocab]
+                mlm_targets = labels[selected]
+            else:
+                prediction_logits = self.mlm(hidden)                  # [batch, seq, vocab]
+                mlm_targets = labels
+            if labels is not None:
+                # mean over masked positions only: ignore_index drops every -100 from sum *and* count
+                mlm_loss = F.cross_entropy(prediction_logits.reshape(-1, self.config.vocab_size),
+                                           mlm_targets.reshape(-1), ignore_index=IGNORE_INDEX)
         if next_sentence_label is not None:
             nsp_loss = F.cross_entropy(nsp_logits, next_sentence_label.reshape(-1))
         losses = [x for x in (mlm_loss, nsp_loss) if x is not None]

@@ -319,7 +319,7 @@ class Trainer:
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
                 model.train()
-                out = model(**batch, masked_positions_only=True)
+                out = model(**batch, keep_logits=False)     # loss only: no logits kept (mlm_loss.py)
                 out.loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), a.max_grad_norm)
                 self.optimizer.step()

@@ -1,4 +1,5 @@
 """The speed paths give the same numbers as transformers (the independent reference)."""
+import pytest
 import torch
 
 
@@ -34,14 +35,18 @@ def test_skip_padding_matches_transformers_at_real_positions(minilm, minilm_dir,
     assert got.last_hidden_state[~real].abs().max() == 0
 
 
-def test_skip_padding_gives_transformers_gradients(tmp_path, seed):
-    """Training through the packed path: same loss and gradients as transformers' padded model."""
+@pytest.mark.parametrize("keep_logits", [True, False])
+def test_skip_padding_gives_transformers_gradients(tmp_path, seed, keep_logits):
+    """Training through the packed path, with the usual loss or the fused one that keeps no logits
+    (``mlm_loss.py``): same loss and gradients as transformers' padded model."""
     from bertbook.weights import to_transformers
     from tests.test_model_parity import _random_batch, pretraining_pair
     ours, ref = pretraining_pair(tmp_path)
     ids, mask, segs, labels, nsp = _random_batch(ours.config.vocab_size)
     assert (mask == 0).any()
-    a = ours(ids, mask, segs, labels=labels, next_sentence_label=nsp, masked_positions_only=True, skip_padding=True)
+    a = ours(ids, mask, segs, labels=labels, next_sentence_label=nsp, masked_positions_only=True, skip_padding=True,
+             keep_logits=keep_logits)
+    assert (a.prediction_logits is None) == (not keep_logits)
     b = ref(input_ids=ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)
     assert abs(a.loss.item() - b.loss.item()) <= 1e-5
     a.loss.backward()
