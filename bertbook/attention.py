@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .config import BertConfig
+from .dropout import dropout
 
 
 def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tensor,
@@ -33,10 +34,7 @@ def scaled_dot_product_attention(q: torch.Tensor, k: torch.Tensor, v: torch.Tens
                             "padding_mask_to_attention_mask(attention_mask)")
         scores = scores.masked_fill(~mask, float("-inf"))
     probs = torch.softmax(scores, dim=-1)
-    if dropout_p and training:
-        probs_for_values = F.dropout(probs, p=dropout_p)
-    else:
-        probs_for_values = probs
+    probs_for_values = dropout(probs, dropout_p, training)      # attention dropout: some links cut
     return probs_for_values @ v, probs
 
 
@@ -77,9 +75,12 @@ class MultiHeadSelfAttention(nn.Module):
         b, t, hidden = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
         q, k, v = (self.split_heads(part) for part in qkv.chunk(3, dim=-1))
         dropout_p = self.dropout_p if self.training else 0.0
-        if output_attentions:   # the written-out path: we need the probabilities for the pictures
+        # Written out when we need the probabilities (for the pictures), and for attention dropout on
+        # CPU, where torch's fused kernel has no dropout and falls back to these same steps itself
+        # (with torch's slower dropout). Otherwise the fused kernel: same maths, less memory.
+        if output_attentions or (dropout_p and x.device.type == "cpu"):
             context, probs = scaled_dot_product_attention(q, k, v, mask, dropout_p, self.training)
-        else:                   # same maths, torch's fused kernel (faster, less memory)
+        else:
             context, probs = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p), None
         context = context.transpose(1, 2).reshape(b, t, hidden)    # concatenate the heads
         if packing is not None:

@@ -14,6 +14,7 @@ from torch import nn
 
 from .attention import MultiHeadSelfAttention
 from .config import BertConfig
+from .dropout import Dropout
 
 ACTIVATIONS = {
     "gelu": F.gelu,                                          # exact erf GELU, as BERT uses
@@ -44,7 +45,7 @@ class BertLayer(nn.Module):
         self.attention_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
         self.ffn = FeedForward(config)
         self.output_norm = nn.LayerNorm(config.hidden_size, eps=config.layer_norm_eps)
-        self.dropout = nn.Dropout(config.hidden_dropout_prob)
+        self.dropout = Dropout(config.hidden_dropout_prob)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None,
                 output_attentions: bool = False, packing=None) -> tuple[torch.Tensor, torch.Tensor | None]:

@@ -13,6 +13,7 @@ from torch import nn
 
 from .attention import padding_mask_to_attention_mask
 from .config import BertConfig
+from .dropout import Dropout
 from .embeddings import BertEmbeddings
 from .encoder import BertEncoder
 from .heads import BertPooler, MaskedLMHead, NextSentenceHead
@@ -216,7 +217,7 @@ class BertForSequenceClassification(BertPreTrainedModel):
         self.config = config
         self.bert = BertModel(config)
         p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
-        self.dropout = nn.Dropout(p)
+        self.dropout = Dropout(p)
         self.classifier = nn.Linear(config.hidden_size, config.num_labels)
         self.init_weights()
 
