@@ -10,11 +10,11 @@ the ``[n_masked, vocab_size]`` logits (30522 columns: the biggest tensor of a BE
 become the softmax and then that gradient *in place*, in the buffer the matmul wrote. Autograd's
 ``log_softmax`` + ``nll_loss`` instead allocates the log-probabilities, a zero-filled gradient
 and the gradient of the logits: four vocabulary-sized tensors, each a trip through memory. The
-loss and every gradient are the same (``tests/test_model_parity.py`` checks them against
+loss and every gradient are the same (``tests/test_fast_paths.py`` checks them against
 transformers'); the logits themselves are not kept, which is why this is only for training.
 
-The buffer is laid out ``[vocab, n]`` (computed as W h^T), the layout in which CPU matmul
-libraries run this long, thin product fastest; the softmax then runs down the columns.
+The buffer is laid out ``[vocab, n]`` (computed as W h^T): MKL ran this long, thin product faster
+in that orientation than as h W^T (``benchmarks/README.md``); the softmax then runs down the columns.
 """
 from __future__ import annotations
 

@@ -184,18 +184,15 @@ class BertForPreTraining(BertPreTrainedModel):
         hidden = out.last_hidden_state
         nsp_logits = self.nsp(out.pooler_output)
 
+        mlm_hidden, mlm_targets = hidden, labels
+        if masked_positions_only or not keep_logits:
+            selected = labels != IGNORE_INDEX
+            mlm_hidden, mlm_targets = hidden[selected], labels[selected]      # [n_masked, ...]
         mlm_loss = nsp_loss = prediction_logits = None
         if not keep_logits:
-            selected = labels != IGNORE_INDEX
-            mlm_loss = self.mlm.loss(hidden[selected], labels[selected])
+            mlm_loss = self.mlm.loss(mlm_hidden, mlm_targets)
         else:
-            if masked_positions_only:
-                selected = labels != IGNORE_INDEX
-                prediction_logits = self.mlm(hidden[selected])        # [n_masked, vocab]
-                mlm_targets = labels[selected]
-            else:
-                prediction_logits = self.mlm(hidden)                  # [batch, seq, vocab]
-                mlm_targets = labels
+            prediction_logits = self.mlm(mlm_hidden)          # [batch, seq, vocab] or [n_masked, vocab]
             if labels is not None:
                 # mean over masked positions only: ignore_index drops every -100 from sum *and* count
                 mlm_loss = F.cross_entropy(prediction_logits.reshape(-1, self.config.vocab_size),
