@@ -32,7 +32,7 @@ _EXPORTS = {
     "TrainingArguments": "training",
     "evaluate_pretraining": "training",
     "fill_mask": "fill_mask", "cloze_score": "cloze", "load_minilm_mlm": "minilm_mlm",
-    "load_corpus": "corpus", "load_sst2": "corpus", "normalize_typography": "corpus",
+    "load_corpus": "corpus", "load_library": "corpus", "load_sst2": "corpus", "normalize_typography": "corpus",
     "learn_merges": "wordpiece_merges",
     "vocabulary_after": "wordpiece_merges",
     "attention_viewer": "widgets.attention", "AttentionViewer": "widgets.attention", "model_attentions": "widgets.attention",

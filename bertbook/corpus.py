@@ -1,4 +1,10 @@
-"""The shipped texts: nine public-domain novels (pretraining) and GLUE SST-2 (fine-tuning).
+"""The shipped texts: the library of public-domain books (pretraining) and GLUE SST-2 (fine-tuning).
+
+The library has two shelves: ``data/corpus`` (nine novels, what lessons 1-6 read: small enough to
+tokenize and train on in a lesson) and ``data/corpus_more`` (43 more books, 1815-1922: novels,
+stories, travel, natural history, a household-management book; 4.6M words), added so that the
+pretrained models meet everyday English too. ``load_corpus()`` reads the nine novels,
+``load_library()`` both shelves (what ``bertbook-tiny`` and ``minilm-mlm`` were trained on).
 
 Books are kept byte-for-byte as published (see data/README.md); typography is normalised here, in
 code: curly quotes become straight ones and dashes become ``--``, so one vocabulary covers all books.
@@ -12,6 +18,8 @@ from pathlib import Path
 REPO_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = REPO_DIR / "data"
 CORPUS_DIR = DATA_DIR / "corpus"
+CORPUS_MORE_DIR = DATA_DIR / "corpus_more"
+LIBRARY_DIRS = (CORPUS_DIR, CORPUS_MORE_DIR)
 SST2_DIR = DATA_DIR / "sst2"
 
 TYPOGRAPHY = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": "--", "\u2013": "-",
@@ -68,6 +76,20 @@ def load_corpus(directory: str | Path = CORPUS_DIR) -> list[Document]:
     docs = [d for d in docs if d.sentences]
     if not docs:
         raise ValueError(f"The corpus at {directory} is empty: its .txt files hold no text.")
+    return docs
+
+
+def load_library(directories=LIBRARY_DIRS) -> list[Document]:
+    """Every book of the library (both shelves: the nine novels, then the 43 more books), as
+    ``load_corpus`` reads each folder. Held-out text is chosen per book by the callers (e.g.
+    ``training.split_documents`` keeps the last 2% of every book aside), so adding books never
+    moves a sentence of an old book between training and held-out text."""
+    docs = [d for directory in directories for d in load_corpus(directory)]
+    names = [d.name for d in docs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise ValueError(f"the library folders hold two books with the same file name ({', '.join(dupes)}); "
+                         "rename one so every document has its own name.")
     return docs
 
 
