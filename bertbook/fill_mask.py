@@ -6,9 +6,9 @@ of the vocabulary at each [MASK] position. It predicts the masked word itself, n
 around it. With several [MASK]s every gap is predicted in the same single pass, each from the
 same input (so two gaps do not see each other's answers), as in BERT's pretraining.
 
-The default model is ``"minilm-mlm"``: the real MiniLM encoder, whose top layers and a new MLM
-head were trained on our corpus with BERT's masked-LM objective (``bertbook.minilm_mlm``); it does
-best on the cloze test (``data/cloze``). ``"bertbook-tiny"`` is the course's own tiny BERT,
+The default model is ``"minilm-mlm"``: the real MiniLM encoder, whose layers and an MLM head were
+trained on our library of 52 books with BERT's masked-LM objective (``bertbook.minilm_mlm``); it
+does best on the cloze test (``data/cloze``). ``"bertbook-tiny"`` is the course's own tiny BERT,
 pretrained from scratch with MLM + NSP (lesson 6). A checkpoint folder or a model object you
 trained picks another.
 """

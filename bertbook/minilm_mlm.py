@@ -5,17 +5,23 @@ it was distilled from a larger model's attention (MiniLM) and then trained to ma
 embeddings. A head trained on top of the *frozen* encoder learns almost nothing (0 of 28 on the
 cloze test: it predicts ", . the and" whatever the sentence), because the encoder's states at a
 [MASK] keep little about the missing word. So we do what BERT's own pretraining does, on our
-corpus: MLM with BERT's masking rule (15% of tokens; 80% [MASK], 10% random, 10% kept), training
-the top ``train_layers`` encoder layers and a new MLM head, while the embeddings (which are also
-the head's tied decoder) and the lower layers stay MiniLM's. Continuing pretraining on the text of
-the target domain is a standard recipe ("domain-adaptive pretraining", Gururangan et al., 2020).
+books: MLM with BERT's masking rule (15% of tokens; 80% [MASK], 10% random, 10% kept), training
+the top ``train_layers`` encoder layers (all 6 for the shipped weights) and an MLM head, while the
+embeddings (which are also the head's tied decoder) stay MiniLM's. Continuing pretraining on the
+text of the target domain is a standard recipe ("domain-adaptive pretraining", Gururangan et al., 2020).
+
+Two runs made the shipped weights: the first trained the top 4 layers and a new head on the nine
+novels; the second (``--library --init ...``) continued from them on the whole library (52 books,
+held out per book), all 6 layers, with whole-word masking (a [MASK] then stands for a whole word, as
+when a student types one). ``data/pretrained/minilm-mlm/README.md`` has both commands and curves.
 
 Only what changed is shipped (``data/pretrained/minilm-mlm/mlm.safetensors``: the trained layers
 and head, in float16 to halve the file, transformers' key names); ``load_minilm_mlm()`` puts them
 on the installed MiniLM. Training checkpoints every ``--save-every`` steps (safetensors, no
-pickle) and re-running the same command resumes from the last one.
+pickle) and re-running the same command resumes from the last one; the weights of the best held-out
+evaluation so far are kept in ``RUN_DIR/best`` and are the ones written to ``--out`` at the end.
 
-    python -m bertbook.minilm_mlm --threads 2     # rewrites data/pretrained/minilm-mlm
+    python -m bertbook.minilm_mlm --threads 2     # the first run: top 4 layers, the nine novels
 """
 from __future__ import annotations
 
@@ -40,8 +46,8 @@ HEAD_PARAMS = ("mlm.dense.weight", "mlm.dense.bias", "mlm.LayerNorm.weight", "ml
 
 
 def corpus_sentences(tokenizer, min_tokens: int = 8, max_tokens: int = 64, seed: int = 0) -> list[list[int]]:
-    """Every corpus sentence of ``min_tokens``..``max_tokens`` tokens (with [CLS]/[SEP]), as token
-    ids, shuffled with ``seed`` (so a held-out slice is a random sample of the books)."""
+    """Every sentence of the nine novels of ``min_tokens``..``max_tokens`` tokens (with [CLS]/[SEP]),
+    as token ids, shuffled with ``seed``: the data of the first shipped run (see ``library_sentences``)."""
     from .corpus import load_corpus
     sentences = [s for doc in load_corpus() for s in doc.sentences]
     ids = [e.ids for e in tokenizer.encode_batch(sentences) if min_tokens <= len(e.ids) <= max_tokens]
@@ -49,17 +55,43 @@ def corpus_sentences(tokenizer, min_tokens: int = 8, max_tokens: int = 64, seed:
     return ids
 
 
+def library_sentences(tokenizer, held_out: int = 1500, eval_fraction: float = 0.02, min_tokens: int = 8,
+                      max_tokens: int = 64, seed: int = 0) -> tuple[list[list[int]], list[list[int]]]:
+    """``(train, held_out)`` token ids from the whole library (``corpus.load_library``).
+
+    Held out per book, as for ``bertbook-tiny``: the last ``eval_fraction`` of every book's sentences
+    (``training.split_documents``) is never trained on. The evaluation sentences are ``held_out`` of
+    them drawn (with ``seed``) from the books of ``data/corpus_more`` only, because the first shipped
+    run, which a run may continue from (``--init``), trained on random sentences of the nine novels,
+    their endings included. Training sentences are shuffled with ``seed``."""
+    from .corpus import CORPUS_MORE_DIR, load_corpus, load_library
+    from .training import split_documents
+    train_docs, eval_docs = split_documents(load_library(), eval_fraction)
+    new_books = {d.name for d in load_corpus(CORPUS_MORE_DIR)}
+
+    def ids(sentences):
+        return [e.ids for e in tokenizer.encode_batch(sentences) if min_tokens <= len(e.ids) <= max_tokens]
+    train = ids([s for d in train_docs for s in d.sentences])
+    evaluation = ids([s for d in eval_docs if d.name in new_books for s in d.sentences])
+    random.Random(seed).shuffle(train)
+    random.Random(seed + 1).shuffle(evaluation)
+    return train, evaluation[:held_out]
+
+
 def masked_batch(sentences: Sequence[Sequence[int]], info, rng: random.Random,
-                 masked_lm_prob: float = 0.15) -> dict:
+                 masked_lm_prob: float = 0.15, whole_word_masking: bool = False) -> dict:
     """Mask each sentence with BERT's rule (``info``: the tokenizer's ``pretraining_data.VocabInfo``)
-    and pad them into one batch with MLM labels (-100 = not masked) and ``kinds`` ("mask", "random", "keep") of the masked positions, in row-major order."""
+    and pad them into one batch with MLM labels (-100 = not masked) and ``kinds`` ("mask", "random", "keep") of the masked positions, in row-major order.
+    ``whole_word_masking``: a word's pieces are masked together (a [MASK] then stands for a whole word
+    or a piece of one that is also masked, as when a student types one [MASK] for one word)."""
     from .pretraining_data import mask_tokens
     input_ids = torch.zeros(len(sentences), max(map(len, sentences)), dtype=torch.long)
     attention_mask = torch.zeros_like(input_ids)
     labels = torch.full_like(input_ids, -100)
     kinds = []
     for r, ids in enumerate(sentences):
-        masked, positions, original, why = mask_tokens(ids, rng, info, masked_lm_prob)
+        masked, positions, original, why = mask_tokens(ids, rng, info, masked_lm_prob,
+                                                       whole_word_masking=whole_word_masking)
         input_ids[r, :len(ids)] = torch.tensor(masked)
         attention_mask[r, :len(ids)] = 1
         labels[r, positions] = torch.tensor(original, dtype=torch.long)
@@ -69,16 +101,26 @@ def masked_batch(sentences: Sequence[Sequence[int]], info, rng: random.Random,
 
 def new_model(train_layers: int = 4, seed: int = 0):
     """MiniLM's encoder + a fresh MLM head (BERT's initialisation), as a ``BertForPreTraining``.
-    Only the top ``train_layers`` layers and the head (not its tied decoder) have requires_grad."""
+    Only the top ``train_layers`` layers and the head (not its tied decoder) have requires_grad.
+
+    The random numbers come from a local ``torch.Generator`` seeded with ``seed``: building the model
+    leaves the global RNG as it was, so a notebook that seeds torch and then loads the model (or
+    loads it twice) draws the same numbers afterwards as one that does not."""
     from .config import BertConfig
     from .model import BertForPreTraining
     from .weights import _match_prefix, from_transformers, load_state_dict_checked, read_safetensors, resolve_checkpoint_dir
     base = resolve_checkpoint_dir("minilm")
-    torch.manual_seed(seed)
-    model = BertForPreTraining(BertConfig.load(base / "config.json"))
+    with torch.random.fork_rng(devices=[]):    # the throw-away init of weights MiniLM overwrites
+        model = BertForPreTraining(BertConfig.load(base / "config.json"))
     sd = _match_prefix(model, from_transformers(read_safetensors(base / "model.safetensors")))
     load_state_dict_checked(model, sd, str(base / "model.safetensors"), strict=False)
+    g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
+        model.mlm.dense.weight.normal_(0.0, model.config.initializer_range, generator=g)
+        model.mlm.dense.bias.zero_()
+        model.mlm.LayerNorm.weight.fill_(1.0)
+        model.mlm.LayerNorm.bias.zero_()
+        model.mlm.decoder.bias.zero_()
         model.nsp.seq_relationship.weight.zero_()      # MiniLM has no NSP head: logits (0, 0), no opinion
         model.nsp.seq_relationship.bias.zero_()
     trainable = trainable_names(model, train_layers)
@@ -128,26 +170,36 @@ def trained_state_dict(model, train_layers: int, dtype=torch.float16) -> dict[st
     return {k: v.detach().to("cpu", dtype).contiguous() for k, v in to_transformers(sd).items()}
 
 
-def load_minilm_mlm(device=None, directory: str | Path = HEAD_DIR):
-    """MiniLM + what ``Run`` trained (top layers and MLM head), as a ``BertForPreTraining`` in eval
-    mode. MiniLM has no next-sentence head: its NSP weights are zeros (logits 0, 0: no opinion)."""
+def read_trained(path: str | Path) -> dict[str, torch.Tensor]:
+    """The tensors of an ``mlm.safetensors`` file (transformers' names), as float32."""
     from safetensors.torch import load_file
 
-    from .weights import CheckpointError, _match_prefix, from_transformers, load_state_dict_checked
-    path = Path(directory) / MLM_FILE
+    from .weights import CheckpointError
+    path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No MiniLM MLM weights at {path}; train them with `python -m bertbook.minilm_mlm`.")
     try:
-        trained = load_file(str(path))
+        return {k: v.float() for k, v in load_file(str(path)).items()}
     except Exception as e:
         raise CheckpointError(f"{path} is not a readable safetensors file ({e}); retrain with "
                               "`python -m bertbook.minilm_mlm`.") from None
-    model = new_model(train_layers=0)
-    sd = _match_prefix(model, from_transformers({k: v.float() for k, v in trained.items()}))
+
+
+def apply_trained(model, path: str | Path) -> None:
+    """Put the tensors of an ``mlm.safetensors`` file (trained layers + MLM head) on a MiniLM model."""
+    from .weights import CheckpointError, _match_prefix, from_transformers, load_state_dict_checked
+    sd = _match_prefix(model, from_transformers(read_trained(path)))
     missing = [k for k in HEAD_PARAMS if k not in sd]
     if missing:
         raise CheckpointError(f"{path} lacks the MLM head ({', '.join(missing)}); retrain with `python -m bertbook.minilm_mlm`.")
     load_state_dict_checked(model, sd, f"MiniLM + {path}", strict=False)     # the rest stays MiniLM's
+
+
+def load_minilm_mlm(device=None, directory: str | Path = HEAD_DIR):
+    """MiniLM + what ``Run`` trained (its layers and MLM head), as a ``BertForPreTraining`` in eval
+    mode. MiniLM has no next-sentence head: its NSP weights are zeros (logits 0, 0: no opinion)."""
+    model = new_model(train_layers=0)
+    apply_trained(model, Path(directory) / MLM_FILE)
     model.requires_grad_(True)                      # an ordinary model again, e.g. to fine-tune
     model.eval()
     return model.to(device) if device is not None else model
@@ -155,26 +207,39 @@ def load_minilm_mlm(device=None, directory: str | Path = HEAD_DIR):
 
 class Run:
     """The training loop, with a resumable checkpoint: the data order and the masks depend only on
-    the step number, so a resumed run sees exactly the batches an uninterrupted one would."""
+    the step number, so a resumed run sees exactly the batches an uninterrupted one would.
+
+    ``init``: an ``mlm.safetensors`` to start from (e.g. the previously shipped one) instead of a
+    fresh head. After every evaluation the weights with the best held-out top-1 at [MASK] so far are
+    exported to ``out/best`` (chosen on held-out corpus text, never on the cloze test)."""
 
     def __init__(self, out: str | Path, steps: int = 5000, batch_size: int = 32, lr: float = 1.5e-4,
                  head_lr: float = 1e-3, train_layers: int = 4, warmup_steps: int = 100, held_out: int = 1000,
-                 seed: int = 0, save_every: int = 250, eval_every: int = 500, device=None, log=print):
+                 seed: int = 0, save_every: int = 250, eval_every: int = 500, device=None, log=print,
+                 library: bool = False, whole_word_masking: bool = False, init: str | None = None):
         from .pretraining_data import VocabInfo
         from .tokenizer import load_tokenizer
         self.out, self.log = Path(out), log
         self.hp = dict(steps=steps, batch_size=batch_size, lr=lr, head_lr=head_lr, train_layers=train_layers,
                        warmup_steps=warmup_steps, held_out=held_out, seed=seed)
+        if library or whole_word_masking or init:       # (the first shipped run's settings stay comparable)
+            self.hp.update(library=library, whole_word_masking=whole_word_masking, init=init)
         self.tokenizer = load_tokenizer("minilm")
         self.model = new_model(train_layers, seed).to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if init:
+            apply_trained(self.model, init)
         self.model.train()
         for m in self.model.modules():         # no dropout: this is a short run on plenty of data
             if isinstance(m, torch.nn.Dropout):
                 m.p = 0.0
             if hasattr(m, "dropout_p"):
                 m.dropout_p = 0.0
-        sentences = corpus_sentences(self.tokenizer, seed=seed)
-        self.held_out_sentences, self.train_sentences = sentences[:held_out], sentences[held_out:]
+        if library:
+            self.train_sentences, self.held_out_sentences = library_sentences(self.tokenizer, held_out, seed=seed)
+        else:
+            sentences = corpus_sentences(self.tokenizer, seed=seed)
+            self.held_out_sentences, self.train_sentences = sentences[:held_out], sentences[held_out:]
+        self.log(f"{len(self.train_sentences)} training sentences, {len(self.held_out_sentences)} held out")
         rng = random.Random(seed + 1)
         self.vocab = VocabInfo.from_tokenizer(self.tokenizer)          # special ids, for the masking rule
         self.eval_batches = [masked_batch(self.held_out_sentences[i:i + 64], self.vocab, rng)
@@ -185,9 +250,9 @@ class Run:
         self.param_names = [n for n, p in named.items() if p.requires_grad]
         self.optimizer = torch.optim.AdamW([{"params": body, "lr": lr}, {"params": head, "lr": head_lr}],
                                            weight_decay=0.01)
-        self.peaks = [lr, head_lr]
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self.lr_scale)
         self.save_every, self.eval_every = save_every, eval_every
-        self.step, self.history = 0, []
+        self.step, self.history, self.best, self.elapsed = 0, [], None, 0.0
         if (self.out / "checkpoint" / "state.json").is_file():
             self.load_checkpoint(self.out / "checkpoint")
 
@@ -195,10 +260,11 @@ class Run:
         bs, n = self.hp["batch_size"], len(self.train_sentences)
         start = (step * bs) % (n - n % bs)
         return masked_batch(self.train_sentences[start:start + bs], self.vocab,
-                            random.Random(self.hp["seed"] * 1_000_003 + step))
+                            random.Random(self.hp["seed"] * 1_000_003 + step),
+                            whole_word_masking=self.hp.get("whole_word_masking", False))
 
     def lr_scale(self, step: int) -> float:
-        """Linear warm-up, then linear decay to 0 at the last step."""
+        """Linear warm-up, then linear decay to 0 at the last step (a ``LambdaLR`` factor)."""
         w, total = self.hp["warmup_steps"], self.hp["steps"]
         return (step + 1) / w if step < w else max(0.0, (total - step) / max(1, total - w))
 
@@ -206,8 +272,6 @@ class Run:
         t0, device = time.time(), self.model.device
         params = [p for p in self.model.parameters() if p.requires_grad]
         while self.step < self.hp["steps"]:
-            for group, peak in zip(self.optimizer.param_groups, self.peaks):
-                group["lr"] = peak * self.lr_scale(self.step)
             b = self.batch_for(self.step)
             out = self.model(b["input_ids"].to(device), b["attention_mask"].to(device),
                              labels=b["labels"].to(device), keep_logits=False, skip_padding=True)
@@ -215,23 +279,28 @@ class Run:
             out.mlm_loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             self.optimizer.step()
+            self.scheduler.step()
             self.step += 1
             if self.step % 50 == 0:
                 self.log(f"step {self.step}/{self.hp['steps']}: loss {out.mlm_loss.item():.3f}, "
-                         f"{time.time() - t0:.0f} s")
+                         f"lr {self.optimizer.param_groups[0]['lr']:.2e}, {time.time() - t0:.0f} s")
             if self.step % self.eval_every == 0 or self.step == self.hp["steps"]:
-                record = {"step": self.step, "train_loss": out.mlm_loss.item(), **evaluate(self.model, self.eval_batches)}
+                record = {"step": self.step, "train_loss": out.mlm_loss.item(), **evaluate(self.model, self.eval_batches),
+                          "seconds": round(self.elapsed + time.time() - t0)}
                 self.history.append(record)
                 self.log(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
+                if self.best is None or record["mask_accuracy"] > self.best["mask_accuracy"]:
+                    self.best = record
+                    self.export(self.out / "best", best_step=self.step)
             if self.step % self.save_every == 0 or self.step == self.hp["steps"]:
-                self.save_checkpoint()
+                self.save_checkpoint(self.elapsed + time.time() - t0)
             if max_minutes is not None and time.time() - t0 > 60 * max_minutes:
-                self.save_checkpoint()
+                self.save_checkpoint(self.elapsed + time.time() - t0)
                 self.log(f"stopped after {max_minutes} minutes at step {self.step}; run again to resume")
                 break
         return self.history
 
-    def save_checkpoint(self) -> None:
+    def save_checkpoint(self, elapsed: float | None = None) -> None:
         """``checkpoint/``: trainable weights and AdamW state (safetensors), step and history (JSON);
         written into a temporary folder and renamed, so a crash never leaves half a checkpoint."""
         from safetensors.torch import save_file
@@ -244,7 +313,9 @@ class Run:
             for k, v in st.items():
                 tensors[f"adam.{self.param_names[i]}.{k}"] = v.detach().cpu().reshape(-1).contiguous()
         save_file(tensors, str(tmp / "trainable.safetensors"))
-        (tmp / "state.json").write_text(json.dumps({"step": self.step, "hyperparameters": self.hp,
+        (tmp / "state.json").write_text(json.dumps({"step": self.step, "hyperparameters": self.hp, "best": self.best,
+                                                    "elapsed_s": round(elapsed or self.elapsed, 1),
+                                                    "scheduler": self.scheduler.state_dict(),
                                                     "history": self.history}, indent=1) + "\n")
         if final.exists():
             shutil.rmtree(final)
@@ -255,9 +326,15 @@ class Run:
 
         from .weights import CheckpointError
         state = json.loads((folder / "state.json").read_text())
-        if state["hyperparameters"] != self.hp:
+        saved = state["hyperparameters"]
+        if {k: v for k, v in saved.items() if k != "steps"} != {k: v for k, v in self.hp.items() if k != "steps"}:
             raise CheckpointError(f"{folder} was written by a run with other settings ({state['hyperparameters']}); "
                                   f"use the same arguments to resume, or --fresh to start over.")
+        if saved["steps"] != self.hp["steps"]:     # a shorter (or longer) run: the decay is re-sized from here
+            if self.hp["steps"] <= state["step"]:
+                raise CheckpointError(f"{folder} is at step {state['step']}; --steps must be larger to go on.")
+            self.log(f"the schedule now ends at step {self.hp['steps']} (was {saved['steps']}); from step "
+                     f"{state['step']} the learning rate decays linearly to 0 there")
         tensors = load_file(str(folder / "trainable.safetensors"))
         named = dict(self.model.named_parameters())
         with torch.no_grad():
@@ -271,7 +348,12 @@ class Run:
                                    "exp_avg": tensors[f"adam.{n}.exp_avg"].view_as(named[n]),
                                    "exp_avg_sq": tensors[f"adam.{n}.exp_avg_sq"].view_as(named[n])}
         self.optimizer.load_state_dict(opt)
-        self.step, self.history = state["step"], state["history"]
+        self.step, self.history, self.best = state["step"], state["history"], state.get("best")
+        self.elapsed = state.get("elapsed_s", 0.0)
+        if "scheduler" in state:
+            self.scheduler.load_state_dict(state["scheduler"])
+        for group, base in zip(self.optimizer.param_groups, self.scheduler.base_lrs):
+            group["lr"] = base * self.lr_scale(self.step)
         self.log(f"resumed from {folder} at step {self.step}")
 
     def export(self, directory: str | Path, **extra) -> Path:
@@ -304,20 +386,33 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
     parser.add_argument("--out", default=str(HEAD_DIR), help="where the finished weights are written")
+    parser.add_argument("--library", action="store_true",
+                        help="train on the whole library (corpus + corpus_more), held out per book")
+    parser.add_argument("--whole-word-masking", action="store_true", help="mask all pieces of a word together")
+    parser.add_argument("--init", default=None, help="an mlm.safetensors to continue from (default: a fresh head)")
+    parser.add_argument("--warmup-steps", type=int, default=100)
+    parser.add_argument("--eval-every", type=int, default=500)
+    parser.add_argument("--save-every", type=int, default=250)
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
     if args.fresh:
         shutil.rmtree(Path(args.run_dir) / "checkpoint", ignore_errors=True)
     run = Run(args.run_dir, steps=args.steps, batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
-              train_layers=args.train_layers, held_out=args.held_out, seed=args.seed, device=args.device)
+              train_layers=args.train_layers, held_out=args.held_out, seed=args.seed, device=args.device,
+              warmup_steps=args.warmup_steps, eval_every=args.eval_every, save_every=args.save_every,
+              library=args.library, whole_word_masking=args.whole_word_masking, init=args.init)
     t0 = time.time()
     run.train(args.max_minutes)
     if run.step >= args.steps:
         command = "python -m bertbook.minilm_mlm " + " ".join(sys.argv[1:] if argv is None else argv)
-        path = run.export(args.out, command=command.strip(), torch_threads=torch.get_num_threads(),
-                          seconds_last_session=round(time.time() - t0))
-        print(f"saved {path} and metrics.json")
+        best = run.out / "best"
+        Path(args.out).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(best / MLM_FILE, Path(args.out) / MLM_FILE)     # the best held-out evaluation, not the last
+        report = {**run.hp, "command": command.strip(), "torch_threads": torch.get_num_threads(),
+                  "best_step": run.best["step"], "history": run.history}
+        (Path(args.out) / "metrics.json").write_text(json.dumps(report, indent=1) + "\n")
+        print(f"saved {Path(args.out) / MLM_FILE} (step {run.best['step']}) and metrics.json")
     else:
         print(f"not finished ({run.step}/{args.steps} steps); run the same command again to resume", file=sys.stderr)
 

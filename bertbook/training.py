@@ -35,7 +35,7 @@ import torch
 import torch.nn.functional as F
 
 from .config import BertConfig
-from .corpus import CORPUS_DIR, Document, load_corpus
+from .corpus import CORPUS_DIR, Document, load_corpus, load_library
 from .model import IGNORE_INDEX, BertForPreTraining
 from .pretraining_data import (PretrainingExample, check_documents, collate, create_pretraining_examples,
                                examples_from_token_ids, remask, tokenize_documents)
@@ -50,7 +50,7 @@ class TrainingArguments:
     """Everything that defines a run. The defaults give a useful ~10-minute run of the tiny preset on
     a laptop CPU with the shipped corpus."""
     out: str = "runs/pretrain"
-    corpus: str = str(CORPUS_DIR)
+    corpus: str = str(CORPUS_DIR)      # a folder of .txt files, or "library" (corpus + corpus_more)
     tokenizer: str = "bertbook"
     preset: str = "tiny"
     config_overrides: dict = field(default_factory=dict)      # e.g. {"hidden_dropout_prob": 0.0}
@@ -199,11 +199,14 @@ class Trainer:
             torch.distributed.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
 
         # corpus, tokenizer, config: fail early and clearly
-        corpus = Path(args.corpus)
-        if not corpus.exists():
-            raise FileNotFoundError(f"No corpus at {corpus}: pass --corpus with a folder of .txt files "
-                                    f"(one document each), e.g. {CORPUS_DIR}.")
-        documents = load_corpus(corpus)
+        if args.corpus == "library":                  # both shelves: data/corpus + data/corpus_more
+            documents = load_library()
+        else:
+            corpus = Path(args.corpus)
+            if not corpus.exists():
+                raise FileNotFoundError(f"No corpus at {corpus}: pass --corpus with a folder of .txt files "
+                                        f"(one document each), e.g. {CORPUS_DIR}, or 'library' for all the books.")
+            documents = load_corpus(corpus)
         check_documents(documents)
         self.tokenizer = load_tokenizer(args.tokenizer)
         self.config = BertConfig.preset(args.preset, **args.config_overrides)

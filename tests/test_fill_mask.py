@@ -200,8 +200,11 @@ def test_load_pretrained_by_name(mlm, minilm):
     assert torch.equal(model.mlm.dense.weight, mlm.mlm.dense.weight)
     assert model.mlm.decoder.weight is model.bert.embeddings.word_embeddings.weight
     assert torch.equal(model.bert.embeddings.word_embeddings.weight, minilm.embeddings.word_embeddings.weight)
-    assert torch.equal(model.bert.encoder.layer[0].attention.qkv.weight, minilm.encoder.layer[0].attention.qkv.weight)
-    assert not torch.equal(model.bert.encoder.layer[5].attention.qkv.weight, minilm.encoder.layer[5].attention.qkv.weight)
+    import json
+    trained = json.loads((HEAD_DIR / "metrics.json").read_text())["train_layers"]
+    for i in range(6):             # the trained layers differ from MiniLM's, the others are MiniLM's
+        same = torch.equal(model.bert.encoder.layer[i].attention.qkv.weight, minilm.encoder.layer[i].attention.qkv.weight)
+        assert same == (i < 6 - trained), i
     assert not model.training
     with pytest.raises(CheckpointError, match="minilm"):
         load_pretrained("minilm-mlm", model_class=BertModel)
@@ -252,3 +255,74 @@ def test_interrupted_training_resumes_exactly(tmp_path):
     from bertbook import CheckpointError
     with pytest.raises(CheckpointError, match="same arguments"):
         _run(tmp_path, "interrupted", lr=1e-3)
+
+
+def test_building_the_model_leaves_the_global_rng_alone():
+    """A notebook that seeds torch and then loads minilm-mlm draws the same numbers as one that does
+    not load it: the head's initialisation uses a local torch.Generator."""
+    from bertbook.minilm_mlm import new_model
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a = new_model(train_layers=0, seed=7)
+    load_minilm_mlm()
+    assert torch.equal(torch.rand(3), expected)
+    b = new_model(train_layers=0, seed=7)           # the seed still decides the fresh head
+    assert torch.equal(a.mlm.dense.weight, b.mlm.dense.weight)
+    assert not torch.equal(a.mlm.dense.weight, new_model(train_layers=0, seed=8).mlm.dense.weight)
+
+
+def test_whole_word_masking_masks_every_piece_of_a_word():
+    import random
+
+    from bertbook.minilm_mlm import masked_batch
+    from bertbook.pretraining_data import VocabInfo
+    tok = load_tokenizer("minilm")
+    info = VocabInfo.from_tokenizer(tok)
+    ids = tok.encode("The unbelievably disorganised shopkeepers reorganised everything extraordinarily quickly.").ids
+    pieces = tok.encode("The unbelievably disorganised shopkeepers reorganised everything extraordinarily quickly.").tokens
+    assert sum(p.startswith("##") for p in pieces) >= 4          # the sentence needs split words to test anything
+    split_seen = 0
+    for seed in range(40):
+        for whole in (True, False):
+            b = masked_batch([ids], info, random.Random(seed), masked_lm_prob=0.3, whole_word_masking=whole)
+            masked = set((b["labels"][0] != -100).nonzero().flatten().tolist())
+            # a word's pieces: a piece and the ## pieces after it
+            words, start = [], None
+            for i, p in enumerate(pieces):
+                if p.startswith("##"):
+                    continue
+                if start is not None:
+                    words.append(range(start, i))
+                start = i
+            words.append(range(start, len(pieces)))
+            partial = sum(0 < len(masked & set(w)) < len(w) for w in words)
+            if whole:
+                assert partial == 0, (seed, sorted(masked))
+            else:
+                split_seen += partial
+    assert split_seen > 0            # without it, words are split: the test can fail
+
+
+def test_the_schedule_can_be_shortened_on_resume(tmp_path):
+    """--steps may change on resume (the learning rate then decays to 0 at the new last step); any
+    other setting may not."""
+    run = _run(tmp_path, "r", steps=6)
+    run.train(max_minutes=0)
+    assert run.step == 1
+    resumed = _run(tmp_path, "r", steps=4)
+    assert resumed.step == 1
+    assert resumed.optimizer.param_groups[0]["lr"] == pytest.approx(resumed.hp["lr"] * resumed.lr_scale(1))
+    resumed.train()
+    assert resumed.step == 4 and resumed.optimizer.param_groups[0]["lr"] == 0.0
+    from bertbook import CheckpointError
+    with pytest.raises(CheckpointError, match="same arguments"):
+        _run(tmp_path, "r", steps=8, head_lr=1e-2)
+
+
+def test_best_evaluation_is_exported(tmp_path):
+    run = _run(tmp_path, "b", steps=4, eval_every=2)
+    history = run.train()
+    best = max(history, key=lambda r: r["mask_accuracy"])
+    assert run.best["step"] == best["step"] and (tmp_path / "b" / "best" / MLM_FILE).is_file()
+    load_minilm_mlm(directory=tmp_path / "b" / "best")
