@@ -109,11 +109,15 @@ class BertModel(BertPreTrainedModel):
         if not isinstance(input_ids, torch.Tensor) or input_ids.dim() != 2:
             raise ValueError("input_ids must be a [batch, seq] LongTensor (use encode() to make one); "
                              f"got {type(input_ids).__name__} of shape {tuple(getattr(input_ids, 'shape', ()))}")
+        if input_ids.dtype.is_floating_point or input_ids.dtype.is_complex or input_ids.dtype == torch.bool:
+            raise ValueError(f"input_ids must be integer token ids (torch.long), got dtype {input_ids.dtype}: "
+                             "they index the embedding table. Make them with encode(tokenizer, text).")
         if input_ids.size(1) == 0:
             raise ValueError("input_ids is empty (0 tokens); encode a non-empty text.")
-        if input_ids.max().item() >= self.config.vocab_size or input_ids.min().item() < 0:
+        outside = input_ids[(input_ids < 0) | (input_ids >= self.config.vocab_size)]
+        if outside.numel():
             raise ValueError(
-                f"token id {input_ids.max().item()} is outside this model's vocabulary "
+                f"token id {outside[0].item()} is outside this model's vocabulary "
                 f"(vocab_size={self.config.vocab_size}): the tokenizer and the model do not match. "
                 "Use the tokenizer saved with the model, or build the config with "
                 "vocab_size=tokenizer.get_vocab_size().")

@@ -9,6 +9,18 @@ def test_unpadded_batch_skips_the_mask_and_matches_transformers(minilm, minilm_d
     ref = HFBertModel.from_pretrained(str(minilm_dir), attn_implementation="eager").eval()
     ids = torch.randint(1000, 30000, (2, 9))
     ones = torch.ones_like(ids)
+    seen_masks = []
+    hook = minilm.encoder.register_forward_pre_hook(lambda module, args: seen_masks.append(args[1]))
+    try:
+        with torch.no_grad():
+            minilm(ids, attention_mask=ones)
+            padded = ones.clone()
+            padded[1, -2:] = 0
+            minilm(ids, attention_mask=padded)
+    finally:
+        hook.remove()
+    assert seen_masks[0] is None                  # all ones: the encoder gets no mask at all
+    assert seen_masks[1] is not None              # real padding: it does
     with torch.no_grad():
         expected = ref(input_ids=ids, attention_mask=ones).last_hidden_state
         for mask in (ones, None):

@@ -338,15 +338,28 @@ def test_lesson6_self_checks():
         check_lr_schedule(lambda s, p, w, t: p * (s + 1) / w if s < w else p)
 
 
-def test_torch_reference_for_the_mlm_bug():
-    """The notebook's claim: a mean-reduced cross-entropy times per-slot weights, divided by their
-    sum, is the plain mean over all slots (the weights do nothing)."""
-    g = torch.Generator().manual_seed(0)
-    logits, labels = torch.randn(12, 7, generator=g), torch.randint(0, 7, (12,), generator=g)
-    weights = torch.tensor([1.0] * 8 + [0.0] * 4)
-    buggy = (F.cross_entropy(logits, labels) * weights.reshape(-1, 1)).sum() / weights.sum()
-    assert torch.allclose(buggy, F.cross_entropy(logits, labels))
-    assert not torch.allclose(buggy, F.cross_entropy(logits[:8], labels[:8]))
+def test_bertbook_mlm_loss_averages_over_masked_slots_only():
+    """Lesson 6's claim about the textbook bug, on bertbook's own loss: BertForPreTraining's MLM
+    loss is the mean over the masked slots only (labels -100 elsewhere), while the buggy formula
+    (mean cross-entropy times per-slot weights, divided by their sum) is the mean over ALL slots."""
+    from bertbook import BertConfig, BertForPreTraining
+    torch.manual_seed(0)
+    model = BertForPreTraining(BertConfig.preset("tiny")).eval()
+    ids = torch.randint(5, 8000, (2, 12))
+    labels = torch.full_like(ids, -100)
+    labels[0, [2, 5]] = ids[0, [2, 5]]
+    labels[1, 7] = ids[1, 7]
+    with torch.no_grad():
+        out = model(ids, labels=labels, next_sentence_label=torch.tensor([0, 1]))
+        logits = out.prediction_logits.reshape(-1, out.prediction_logits.size(-1))
+        flat = labels.reshape(-1)
+        weights = (flat != -100).float()
+        masked_only = F.cross_entropy(logits[flat != -100], flat[flat != -100])
+        buggy = (F.cross_entropy(logits, flat.clamp(min=0)) * weights).sum() / weights.sum()
+        nsp = F.cross_entropy(out.seq_relationship_logits, torch.tensor([0, 1]))
+    assert torch.allclose(out.loss, masked_only + nsp, atol=1e-5)
+    assert torch.allclose(buggy, F.cross_entropy(logits, flat.clamp(min=0)), atol=1e-6)
+    assert not torch.allclose(buggy, masked_only, atol=1e-3)
 
 
 # --- notebooks and exports -------------------------------------------------------------------
