@@ -1,8 +1,9 @@
 """A small cloze test: did the model learn language, or only word frequencies?
 
-``data/cloze/cloze_sentences.tsv`` holds simple sentences in the style of the corpus, written for
-bertbook (none of them is in the corpus, which a test checks), each with one [MASK] and the words
-that would fit there. A model scores a hit when an acceptable word is among its top ``k``
+``data/cloze/cloze_sentences.tsv`` holds 40 simple sentences written for bertbook (none of them is
+in the library the models trained on, which a test checks), each with one [MASK] and the words that
+would fit there: 28 in the style of the novels (set "novels") and 12 of everyday English (set
+"everyday", added with the 43 more books). A model scores a hit when an acceptable word is among its top ``k``
 predictions. A model that always answers with the most frequent words ("the", ",", ".") scores 0:
 the answers are content words that only the context can suggest.
 """
@@ -22,12 +23,14 @@ CLOZE_FILE = DATA_DIR / "cloze" / "cloze_sentences.tsv"
 class ClozeItem:
     sentence: str                  # with exactly one [MASK]
     acceptable: frozenset          # lower-case words that fit the gap
+    set: str = ""                  # "novels" or "everyday"
 
 
 def load_cloze(path: str | Path = CLOZE_FILE) -> list[ClozeItem]:
     with open(path, encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f, delimiter="\t"))
-    items = [ClozeItem(r["sentence"], frozenset(w.strip().lower() for w in r["acceptable"].split(","))) for r in rows]
+    items = [ClozeItem(r["sentence"], frozenset(w.strip().lower() for w in r["acceptable"].split(",")), r.get("set") or "")
+             for r in rows]
     bad = [i.sentence for i in items if i.sentence.count("[MASK]") != 1]
     if bad:
         raise ValueError(f"every cloze sentence needs exactly one [MASK]; these do not: {bad}")
@@ -39,10 +42,19 @@ class ClozeResult:
     hits: int
     total: int
     rows: list                     # (sentence, top-k words, hit?) per item
+    sets: tuple = ()               # the item's set ("novels", "everyday") per row
 
     @property
     def accuracy(self) -> float:
         return self.hits / self.total
+
+    def by_set(self) -> dict:
+        """``{set: (hits, total)}``, e.g. ``{"novels": (16, 28), "everyday": (3, 12)}``."""
+        out = {}
+        for (*_, hit), name in zip(self.rows, self.sets):
+            hits, total = out.get(name, (0, 0))
+            out[name] = (hits + hit, total + 1)
+        return out
 
     def __str__(self) -> str:
         return f"{self.hits}/{self.total} sentences with an acceptable word in the top k ({self.accuracy:.0%})"
@@ -59,4 +71,4 @@ def cloze_score(predict: Callable[[str, int], list] | None = None, k: int = 5,
     for item in items:
         words = [w for w, _ in predict(item.sentence, k)][:k]
         rows.append((item.sentence, words, any(w.lower() in item.acceptable for w in words)))
-    return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows)
+    return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, tuple(item.set for item in items))

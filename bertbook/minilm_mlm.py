@@ -271,6 +271,14 @@ class Run:
     def train(self, max_minutes: float | None = None) -> list[dict]:
         t0, device = time.time(), self.model.device
         params = [p for p in self.model.parameters() if p.requires_grad]
+        if self.step == 0 and not self.history and self.hp.get("init"):
+            # where the run starts: the weights it continues from are a candidate too, so a run that
+            # only makes them worse on held-out text ships them unchanged
+            record = {"step": 0, "train_loss": None, **evaluate(self.model, self.eval_batches), "seconds": 0}
+            self.history.append(record)
+            self.log(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
+            self.best = record
+            self.export(self.out / "best", best_step=0)
         while self.step < self.hp["steps"]:
             b = self.batch_for(self.step)
             out = self.model(b["input_ids"].to(device), b["attention_mask"].to(device),

@@ -74,13 +74,23 @@ def _report(name, result):
         print(f"{'+' if hit else '-'} {sentence}  ->  {', '.join(words)}")
 
 
-def test_default_model_gets_half_of_the_cloze_test():
-    """Issue 7's target: an acceptable word in the top 5 for at least half of the sentences, with
-    fill_mask's default model (minilm-mlm), and its answers depend on the sentence."""
+def test_default_model_gets_half_of_the_novel_style_cloze_sentences():
+    """Issue 7's target, on the 28 sentences in the novels' style it was set for: an acceptable word
+    in the top 5 for at least half of them, with fill_mask's default model (minilm-mlm); and its
+    answers depend on the sentence."""
     result = cloze_score(k=5)
     _report("default (minilm-mlm)", result)
-    assert result.hits * 2 >= result.total, str(result)
+    hits, total = result.by_set()["novels"]
+    assert total == 28 and hits * 2 >= total, result.by_set()
     assert len({w for _, words, _ in result.rows for w in words[:1]}) >= result.total // 2   # not one stock answer
+
+
+@pytest.mark.xfail(strict=True, reason="issue 17's target is not reached by the shipped minilm-mlm "
+                   "(see data/pretrained/minilm-mlm/README.md for its scores); strict: passing means update this")
+def test_default_model_reaches_issue_17_target():
+    """Issue 17: the right word first for >= 75% of the 40 sentences, in the top 5 for >= 90%."""
+    top1, top5 = cloze_score(k=1), cloze_score(k=5)
+    assert top1.hits >= 0.75 * top1.total and top5.hits >= 0.9 * top5.total, (str(top1), str(top5))
 
 
 def test_frequent_words_baseline_scores_zero():
