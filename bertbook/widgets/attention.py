@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import figure_png, widgets_available
+from .render import figure_png, show_png, widgets_available
 
 
 def as_attention_array(attentions, tokens: Sequence[str]) -> np.ndarray:
@@ -148,7 +148,8 @@ class AttentionViewer(SelectedMap):
                                               layout=widgets.Layout(width="160px"))
         self.layer_selector.add_class("bertbook-attention-layer")    # stable hooks for browser tests
         self.head_selector.add_class("bertbook-attention-head")
-        self.image = widgets.Image(format="png", value=self.png())
+        self.image = widgets.Image(format="png")
+        show_png(self.image, self.png())
         # the first draw solved the layout; freeze it so every map is drawn in the same place (and
         # the same selection always gives the same PNG bytes)
         self.figure.set_layout_engine("none")
@@ -177,9 +178,7 @@ class AttentionViewer(SelectedMap):
             return
         self.heatmap.set_data(self.current())
         self.heatmap.axes.set_title(_title(self.layer, self.head))
-        png = self.png()
-        if png != self.image.value:
-            self.image.value = png
+        show_png(self.image, self.png())
 
 def in_kernel() -> bool:
     """True inside a live Jupyter kernel, the only place a widget's controls can respond."""

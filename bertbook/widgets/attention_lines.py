@@ -17,6 +17,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
 from .attention import SelectedMap, _check_index, as_attention_array, widgets_available
+from .render import show_png
 
 ALL = -1          # "focus" value meaning: every query token
 
@@ -103,9 +104,7 @@ class AttentionLinesViewer(SelectedMap):
     def _redraw(self, change=None) -> None:
         draw_attention_lines(self.ax, self.current(), self.tokens, self.focus_selector.value, self.threshold,
                              _title(self.layer, self.head))
-        png = self.png()
-        if png != self.image.value:
-            self.image.value = png
+        show_png(self.image, self.png())
 
 
 def attention_lines(attentions, tokens: Sequence[str], layer: int = 0, head: int = 0, focus: int = ALL,
