@@ -89,11 +89,13 @@ def test_pretraining_matches_transformers(tmp_path, seed):
 
 
 def test_masked_positions_only_gives_the_same_loss(seed):
+    from bertbook.fast_pretraining import masked_lm_predictions
     cfg = BertConfig.preset("tiny", vocab_size=500)
     model = BertForPreTraining(cfg).eval()
     ids, mask, segs, labels, nsp = _random_batch(cfg.vocab_size)
     full = model(ids, mask, segs, labels=labels, next_sentence_label=nsp)
-    fast = model(ids, mask, segs, labels=labels, next_sentence_label=nsp, masked_positions_only=True)
+    fast = masked_lm_predictions(model, ids, mask, segs, labels=labels, next_sentence_label=nsp)
+    assert full.prediction_logits.shape == (*ids.shape, cfg.vocab_size)
     assert fast.prediction_logits.shape == (int((labels != -100).sum()), cfg.vocab_size)
     torch.testing.assert_close(fast.prediction_logits, full.prediction_logits[labels != -100])
     torch.testing.assert_close(fast.loss, full.loss)

@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from bertbook.corpus import REPO_DIR, load_corpus
+from bertbook.fast_pretraining import masked_lm_predictions, pretraining_loss
 from bertbook.model import BertForPreTraining
 from bertbook.training import (Trainer, TrainingArguments, evaluate_pretraining, latest_checkpoint, lr_at,
                                pretrain)
@@ -201,8 +202,9 @@ def test_mlm_loss_counts_masked_positions_only(corpus):
     batch = t.batch_for(0)
     model = t.model.eval()
     with torch.no_grad():
-        full = model(**{k: v for k, v in batch.items()}, masked_positions_only=False)
-        fast = model(**batch, masked_positions_only=True)
+        full = model(**batch)
+        fast = masked_lm_predictions(model, **batch)
+        loss_only = pretraining_loss(model, **batch)
     labels = batch["labels"]
     masked = labels != -100
     assert 0.05 < masked.sum() / batch["attention_mask"].sum() < 0.25
@@ -211,6 +213,7 @@ def test_mlm_loss_counts_masked_positions_only(corpus):
     ref = -(logp[masked].gather(1, labels[masked][:, None])).mean()
     assert fast.mlm_loss.item() == pytest.approx(ref.item(), abs=1e-5)
     assert full.mlm_loss.item() == pytest.approx(ref.item(), abs=1e-5)
+    assert loss_only.mlm_loss.item() == pytest.approx(ref.item(), abs=1e-5)
     # averaging over every position (the textbook bug) gives a different number
     all_pos = F.cross_entropy(full.prediction_logits.flatten(0, 1), torch.where(masked, labels, batch["input_ids"]).flatten())
     assert abs(all_pos.item() - ref.item()) > 0.01
