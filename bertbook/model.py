@@ -11,7 +11,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import weights
 from .attention import padding_mask_to_attention_mask
+from .checkpoints import CHECKPOINTS
 from .config import BertConfig
 from .dropout import Dropout
 from .embeddings import BertEmbeddings
@@ -84,13 +86,22 @@ class BertPreTrainedModel(nn.Module):
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write config.json + model.safetensors with transformers' key names."""
-        from .weights import save_pretrained
-        return save_pretrained(self, directory)
+        return weights.save_pretrained(self, directory)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path, device: str | torch.device | None = None, strict: bool = True):
-        from .weights import load_pretrained
-        return load_pretrained(name_or_path, model_class=cls, device=device, strict=strict)
+        return weights.load_checkpoint(name_or_path, cls, device=device, strict=strict)
+
+
+def load_pretrained(name_or_path: str | Path = "minilm", model_class: type[BertPreTrainedModel] | None = None,
+                    device: str | torch.device | None = None, strict: bool = True):
+    """A model with a checkpoint's weights: a folder written by ``save_pretrained`` or a name from
+    ``checkpoints.py``. ``model_class`` defaults to the checkpoint's own (``BertModel`` for a folder)."""
+    if model_class is None:
+        entry = CHECKPOINTS.get(str(name_or_path))
+        name = entry.model_class if entry is not None else "BertModel"
+        model_class = {c.__name__: c for c in BertPreTrainedModel.__subclasses__()}[name]
+    return model_class.from_pretrained(name_or_path, device=device, strict=strict)
 
 
 class BertModel(BertPreTrainedModel):
