@@ -46,7 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))      # run from a c
 
 import torch  # noqa: E402
 
-from bertbook import BertConfig  # noqa: E402
+from bertbook import IGNORE_INDEX, BertConfig  # noqa: E402
 from bertbook.fast_pretraining import PreTrainingLoss  # noqa: E402
 
 MLM_PROBABILITY, MAX_PREDICTIONS = 0.15, 20    # BERT's masking rate and its cap per sequence
@@ -92,7 +92,7 @@ def make_batch(config: BertConfig, batch: int, seq: int, device, seed: int = 0) 
     ids[:, 0], ids[:, -1] = 2, 3                                            # [CLS] ... [SEP]
     segs = torch.zeros(batch, seq, dtype=torch.long)
     segs[:, seq // 2:] = 1
-    labels = torch.full((batch, seq), -100)
+    labels = torch.full((batch, seq), IGNORE_INDEX)
     n_pred = max(1, min(MAX_PREDICTIONS, round(MLM_PROBABILITY * (seq - 2))))
     for b in range(batch):
         pos = torch.randperm(seq - 2, generator=g)[:n_pred] + 1
@@ -296,7 +296,7 @@ def run_case(case: Case, args, workdir: Path) -> dict:
     config = ours.config
     batch, seq = inputs["input_ids"].shape
     lengths = inputs["attention_mask"].sum(1).tolist()
-    n_masked = int((inputs["labels"] != -100).sum()) if case.kind == "train" else 0
+    n_masked = int((inputs["labels"] != IGNORE_INDEX).sum()) if case.kind == "train" else 0
     fns = {"bertbook": step_fn(ours, inputs, case.kind, True, args.compile, args.adamw),
            "hf": step_fn(theirs, inputs, case.kind, False, args.compile, args.adamw)}
     probe = MatmulProbe(matmul_shapes(config, sum(lengths), case.kind, n_masked), args.device)
