@@ -59,19 +59,29 @@ class BertPreTrainedModel(nn.Module):
     def init_weights(self) -> None:
         """BERT's initialisation: N(0, 0.02) weights, zero biases, LayerNorm at identity.
         Embeddings go last because the MLM decoder shares its weight with the word embeddings,
-        and the [PAD] row must end up zero."""
+        and the [PAD] row must end up zero. A task model's encoder (``self.bert``) initialised
+        itself when it was built, so here each parameter is drawn once: only the ones it adds."""
         std = self.config.initializer_range
+        inner = [m for m in self.modules() if m is not self and isinstance(m, BertPreTrainedModel)]
+        done = {id(p) for m in inner for p in m.parameters()}
+
+        def fresh(p) -> bool:
+            return p is not None and id(p) not in done
+
         modules = list(self.modules())
         for m in modules:
             if isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, std=std)
-                if m.bias is not None:
+                if fresh(m.weight):
+                    nn.init.normal_(m.weight, std=std)
+                if fresh(m.bias):
                     nn.init.zeros_(m.bias)
             elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+                if fresh(m.weight):
+                    nn.init.ones_(m.weight)
+                if fresh(m.bias):
+                    nn.init.zeros_(m.bias)
         for m in modules:
-            if isinstance(m, nn.Embedding):
+            if isinstance(m, nn.Embedding) and fresh(m.weight):
                 nn.init.normal_(m.weight, std=std)
                 if m.padding_idx is not None:
                     with torch.no_grad():

@@ -126,3 +126,19 @@ def test_mlm_decoder_is_tied_to_word_embeddings():
     model = BertForPreTraining(BertConfig.preset("tiny"))
     assert model.mlm.decoder.weight is model.bert.embeddings.word_embeddings.weight
     assert model.bert.embeddings.word_embeddings.weight[0].abs().max() == 0      # [PAD] row
+
+
+@pytest.mark.parametrize("task_class", [BertForPreTraining, BertForSequenceClassification])
+def test_task_models_draw_each_weight_once(task_class):
+    """The encoder inside a task model initialised itself; the task model adds its heads without
+    drawing the encoder again, so with one seed it is the very encoder BertModel builds."""
+    cfg = BertConfig.preset("tiny", vocab_size=300, num_labels=3)
+    torch.manual_seed(0)
+    alone = BertModel(cfg)
+    torch.manual_seed(0)
+    task = task_class(cfg)
+    for name, t in alone.state_dict().items():
+        assert torch.equal(task.bert.state_dict()[name], t), name
+    assert task.bert.embeddings.word_embeddings.weight[cfg.pad_token_id].abs().max() == 0   # [PAD] row stays zero
+    head = task.mlm.dense if task_class is BertForPreTraining else task.classifier
+    assert 0.015 < head.weight.std().item() < 0.025 and head.bias.abs().max() == 0          # the head: N(0, 0.02), 0
