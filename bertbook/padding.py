@@ -49,6 +49,7 @@ def encoder_on_real_tokens(encoder, x: torch.Tensor, attention_mask: torch.Tenso
     feed-forward network do not care about the shape. Attention needs the grid, so for the length
     of this call each layer's QKV projection hands its output back as the grid (``unpack``) and the
     attention output projection packs its input first: the grid exists only between the two.
+    The hooks live for this one call (so one model should not run it from two threads at once).
     """
     packing = Packing(attention_mask)
     hooks = []
