@@ -53,9 +53,9 @@ def test_skip_padding_gives_transformers_gradients(tmp_path, seed, fast_path):
     with the logits at the masked positions: same loss and gradients as transformers' padded model."""
     from bertbook import fast_pretraining
     from bertbook.weights import to_transformers
-    from tests.test_model_parity import _random_batch, pretraining_pair
+    from tests.conftest import pretraining_pair, random_pretraining_batch
     ours, ref = pretraining_pair(tmp_path)
-    ids, mask, segs, labels, nsp = _random_batch(ours.config.vocab_size)
+    ids, mask, segs, labels, nsp = random_pretraining_batch(ours.config.vocab_size)
     assert (mask == 0).any()
     a = getattr(fast_pretraining, fast_path)(ours, ids, mask, segs, labels=labels, next_sentence_label=nsp,
                                              skip_padding=True)
@@ -76,9 +76,9 @@ def test_pretraining_loss_module_is_the_function(tmp_path, seed):
     """``PreTrainingLoss`` (what DDP and torch.compile wrap) gives ``pretraining_loss``'s numbers and
     exposes exactly the model's parameters, so an optimizer over either trains the same tensors."""
     from bertbook.fast_pretraining import PreTrainingLoss, pretraining_loss
-    from tests.test_model_parity import _random_batch, pretraining_pair
+    from tests.conftest import pretraining_pair, random_pretraining_batch
     ours, _ = pretraining_pair(tmp_path)
-    ids, mask, segs, labels, nsp = _random_batch(ours.config.vocab_size)
+    ids, mask, segs, labels, nsp = random_pretraining_batch(ours.config.vocab_size)
     wrapped = PreTrainingLoss(ours, skip_padding=True)
     assert [id(p) for p in wrapped.parameters()] == [id(p) for p in ours.parameters()]
     a = wrapped(ids, mask, segs, labels, nsp)
