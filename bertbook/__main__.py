@@ -3,11 +3,17 @@
     demo        encode a sentence with the real MiniLM BERT and show its tokens and attention
     tokenizer   retrain the shipped WordPiece vocabulary from the corpus
     pretrain    pretrain a small BERT (MLM + NSP) on the corpus; resumable, works under torchrun
+    student-edition OUT_DIR
+                the lessons without their solutions (cells tagged 'solution' removed, the
+                outputs of the 'exercise' cells cleared), for handing out
+    check NB... run submitted notebooks headless and report every exercise: passed / failed /
+                not attempted, and a score; --json for a gradebook
 """
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -90,6 +96,49 @@ def add_pretrain_parser(sub) -> None:
     p.set_defaults(func=pretrain)
 
 
+def write_student_edition(args: argparse.Namespace) -> None:
+    from bertbook.course.edition import student_edition
+    written = student_edition(args.out_dir, notebooks_dir=args.notebooks)
+    for path in written:
+        print(path)
+    print(f"wrote the student edition of {len(written)} notebooks to {args.out_dir}")
+
+
+def check(args: argparse.Namespace) -> None:
+    import json
+    from bertbook.course.checking import check_notebooks, format_report
+    missing = [p for p in args.notebooks if not Path(p).is_file()]
+    if missing:
+        raise FileNotFoundError(f"no such notebook: {', '.join(missing)}")
+    show = None if args.json else (lambda report: print(format_report(report), flush=True))
+    reports = check_notebooks(args.notebooks, timeout=args.timeout, kernel_name=args.kernel, progress=show)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in reports], indent=2))
+    else:
+        passed, total = sum(r.passed for r in reports), sum(r.total for r in reports)
+        print(f"{len(reports)} notebooks, {passed}/{total} exercises passed")
+
+
+def add_course_parsers(sub) -> None:
+    p = sub.add_parser("student-edition", help="write the lessons without their solutions into OUT_DIR",
+                       description="Write every lesson (notebooks/NN_*.ipynb and A*_*.ipynb) into OUT_DIR "
+                       "with the cells tagged 'solution' removed and the outputs of the cells tagged "
+                       "'exercise' cleared; every other output stays.")
+    p.add_argument("out_dir", metavar="OUT_DIR")
+    p.add_argument("--notebooks", default=None, help="folder of the instructor's lessons (default: the repo's notebooks/)")
+    p.set_defaults(func=write_student_edition)
+    p = sub.add_parser("check", help="run notebooks headless and report their exercises",
+                       description="Execute each notebook in a fresh kernel (errors allowed, no network, one "
+                       "time limit per notebook) and print each exercise as passed / failed (with the "
+                       "check's message) / not attempted, and score: X/N, N being the number of cells "
+                       "tagged 'exercise'.")
+    p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
+    p.add_argument("--json", action="store_true", help="print one JSON list for a gradebook")
+    p.add_argument("--timeout", type=float, default=900, help="seconds per notebook (default: %(default)s)")
+    p.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: %(default)s)")
+    p.set_defaults(func=check)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bertbook", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -102,10 +151,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", default=None)
     p.set_defaults(func=retrain_tokenizer)
     add_pretrain_parser(sub)
+    add_course_parsers(sub)
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError) as e:
+    except (ValueError, FileNotFoundError, NotADirectoryError) as e:
         sys.exit(f"error: {e}")
 
 

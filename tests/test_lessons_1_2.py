@@ -396,15 +396,18 @@ def test_vocabulary_after_replays_training_order(ours):
     ("01_tokenization.ipynb", ["check_wordpiece", "check_pair_layout", "check_truncate_longest_first"]),
     ("02_embeddings_and_positional_encoding.ipynb", ["check_positional_encoding", "check_offset_matrix", "check_input_embeddings"]),
 ])
-def test_notebook_exercises_have_filled_cells_and_hidden_solutions(name, checks):
+def test_notebook_exercises_have_stubs_and_hidden_solutions(name, checks):
     nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
     code = [c for c in nb["cells"] if c["cell_type"] == "code"]
     hidden = [c for c in code if c["metadata"].get("jupyter", {}).get("source_hidden")]
     text = "\n".join("".join(c["source"]) for c in nb["cells"])
     assert "Common misconceptions" in text
+    printed = lambda cell: "".join("".join(o.get("text", "")) for o in cell["outputs"])
     for check in checks:
-        visible = [c for c in code if check + "(" in "".join(c["source"]) and c not in hidden]
+        stubs = [c for c in code if check + "(" in "".join(c["source"]) and "exercise" in c["metadata"].get("tags", [])]
         solution = [c for c in hidden if check + "(" in "".join(c["source"])]
-        assert visible and solution, check
-        for cell in visible[:1] + solution:               # executed, and the check said "correct"
-            assert any("correct!" in "".join(o.get("text", "")) for o in cell["outputs"]), (check, cell["source"])
+        assert len(stubs) == 1 and solution, check
+        assert stubs[0] not in hidden and "NotImplementedError" in "".join(stubs[0]["source"])
+        assert "not attempted yet" in printed(stubs[0]), check        # the stub runs, and says so
+        for cell in solution:                                          # executed, and the check said "correct"
+            assert "solution" in cell["metadata"]["tags"] and "correct!" in printed(cell), (check, cell["source"])

@@ -34,8 +34,10 @@ def decode_png(data: bytes) -> np.ndarray:
 
 
 def png_of(figure, dpi=80) -> bytes:
+    """The static rendering, at the widgets' pixel ratio (2x)."""
+    from bertbook.widgets.render import PIXEL_RATIO
     buf = io.BytesIO()
-    figure.savefig(buf, format="png", dpi=dpi)
+    figure.savefig(buf, format="png", dpi=dpi * PIXEL_RATIO)
     return buf.getvalue()
 
 
@@ -45,11 +47,12 @@ def pixel_error(viewer, matrix) -> float:
     pixels = decode_png(bytes(viewer.image.value))[..., :3]
     height = pixels.shape[0]
     heatmap = viewer.heatmap
+    scale = pixels.shape[1] / viewer.figure.bbox.width     # the PNG is drawn at 2x (crisp on HiDPI)
     expected = heatmap.cmap(heatmap.norm(np.asarray(matrix)))[..., :3]
     worst = 0.0
     for i in range(expected.shape[0]):
         for j in range(expected.shape[1]):
-            x, y = heatmap.axes.transData.transform((j, i))    # figure pixels, origin bottom-left
+            x, y = heatmap.axes.transData.transform((j, i)) * scale   # PNG pixels, origin bottom-left
             got = pixels[int(round(height - y)), int(round(x))]
             worst = max(worst, float(np.abs(got - expected[i, j]).max()))
     return worst

@@ -16,6 +16,7 @@ running a notebook headless.
 from __future__ import annotations
 
 import functools
+import inspect
 
 NOT_ATTEMPTED = "not attempted yet"
 
@@ -42,6 +43,12 @@ def reset_results() -> None:
     _results.clear()
 
 
+def forget(name: str) -> None:
+    """Drop the recorded outcome of one check (``python -m bertbook check`` does this before each
+    exercise cell, so a lesson's demonstration of a wrong answer is not taken for the student's)."""
+    _results.pop(name, None)
+
+
 def passed(what: str) -> None:
     print(f"✓ {what}: correct!")
 
@@ -53,29 +60,70 @@ def is_stub(answer) -> bool:
 
 def exercise_check(fn):
     """Wrap a ``check_*(answer, ...)`` function with the three outcomes described in the module
-    docstring. The check itself only has to raise ``ExerciseError`` with a helpful message."""
+    docstring. The check itself only has to raise ``ExerciseError`` with a helpful message.
+
+    The *answers* are the check's parameters without a default (``check_pool(fn)`` has one,
+    ``check_mask_shares(a, b)`` two, a check that reads nothing from the student none); the
+    parameters with a default are the check's own options. All answers still ``...`` means
+    not attempted; some of them still ``...`` is a failure that names the missing ones."""
     name = fn.__name__
+    signature = inspect.signature(fn)
+    answer_names = [p.name for p in signature.parameters.values()
+                    if p.default is inspect.Parameter.empty
+                    and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
     @functools.wraps(fn)
-    def wrapper(answer=Ellipsis, *args, **kwargs):
-        if is_stub(answer):
-            return _not_attempted(name)
+    def wrapper(*args, **kwargs):
         try:
-            value = fn(answer, *args, **kwargs)
+            bound = signature.bind_partial(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{name}{signature}: {e}") from None
+        missing = [a for a in answer_names if a not in bound.arguments]
+        if missing and len(missing) < len(answer_names):
+            raise TypeError(f"{name}() needs {', '.join(answer_names)}; {', '.join(missing)} not given.")
+        answers = {a: bound.arguments.get(a, Ellipsis) for a in answer_names}
+        stubs = [a for a, value in answers.items() if is_stub(value)]
+        if answers and len(stubs) == len(answers):
+            return _not_attempted(name)
+        if stubs:
+            return _fail(name, f"{', '.join(stubs)} {'is' if len(stubs) == 1 else 'are'} still `...`: "
+                               f"answer {'it' if len(stubs) == 1 else 'them'} too.")
+        bound = signature.bind(*args, **kwargs) if not missing else bound
+        try:
+            value = fn(*bound.args, **bound.kwargs)
         except NotImplementedError:
             return _not_attempted(name)
         except ExerciseError as e:
+            if _raised_by_stub(e):         # a check that wraps the student's exceptions itself
+                return _not_attempted(name)
             _results[name] = {"status": "failed", "message": str(e)}
             raise
         except Exception as e:   # raised inside the student's code, or by what it returned
-            message = (f"your answer raised {type(e).__name__}: {e}. "
-                       f"See what the exercise asks for (shapes and types) and try again.")
-            _results[name] = {"status": "failed", "message": message}
-            raise ExerciseError(message) from e
+            if _raised_by_stub(e):
+                return _not_attempted(name)
+            return _fail(name, f"your answer raised {type(e).__name__}: {e}. See what the exercise asks "
+                               f"for (shapes and types) and try again.", cause=e)
         _results[name] = {"status": "passed", "message": ""}
         return value
 
+    wrapper.answers = tuple(answer_names)
     return wrapper
+
+
+def _raised_by_stub(error: BaseException) -> bool:
+    """True when ``NotImplementedError`` is somewhere in the chain of causes (a stub ran)."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, NotImplementedError):
+            return True
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _fail(name: str, message: str, cause: BaseException | None = None):
+    _results[name] = {"status": "failed", "message": message}
+    raise ExerciseError(message) from cause
 
 
 def _not_attempted(name: str) -> None:

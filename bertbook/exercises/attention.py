@@ -7,7 +7,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 
 def _tensor(value, what: str) -> torch.Tensor:
@@ -20,6 +20,7 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape == b.shape and torch.allclose(a.float(), b.float(), atol=1e-5, rtol=1e-4)
 
 
+@exercise_check
 def check_attention(attention) -> None:
     """``attention(q, k, v)`` -> softmax(q k^T / sqrt(d_k)) v, for q/k/v of shape [..., T, d_k].
     Returning ``(output, probs)`` is fine too."""
@@ -52,6 +53,7 @@ def check_attention(attention) -> None:
                         "softmax(q @ k.transpose(-2, -1) / sqrt(d_k), dim=-1) @ v.")
 
 
+@exercise_check
 def check_causal_mask(causal_mask) -> None:
     """``causal_mask(T)`` -> boolean [T, T], True where query i may attend to key j (j <= i).
     BERT itself uses no causal mask (it is bidirectional); GPT-style decoders do."""
@@ -77,6 +79,7 @@ def check_causal_mask(causal_mask) -> None:
     passed("causal mask")
 
 
+@exercise_check
 def check_split_heads(split_heads) -> None:
     """``split_heads(x, num_heads)``: [batch, T, hidden] -> [batch, heads, T, hidden // heads],
     head h owning hidden dimensions h*d .. (h+1)*d - 1 of every token."""
@@ -99,6 +102,7 @@ def check_split_heads(split_heads) -> None:
     raise ExerciseError("right shape, wrong content: out[b, h, t] must be x[b, t, h*d:(h+1)*d].")
 
 
+@exercise_check
 def check_key_padding_mask(to_key_padding_mask) -> None:
     """``to_key_padding_mask(attention_mask)``: BERT's [batch, T] mask (1 = real token, 0 = padding)
     -> the boolean mask that torch.nn.TransformerEncoder's ``src_key_padding_mask`` wants, where

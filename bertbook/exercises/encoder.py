@@ -9,7 +9,7 @@ from torch import nn
 
 from ..config import BertConfig
 from ..encoder import BertLayer
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 
 def _tensor(value, what: str) -> torch.Tensor:
@@ -22,6 +22,7 @@ def _close(a: torch.Tensor, b: torch.Tensor) -> bool:
     return a.shape == b.shape and torch.allclose(a, b, atol=1e-5, rtol=1e-4)
 
 
+@exercise_check
 def check_feed_forward(feed_forward) -> None:
     """``feed_forward(x, w1, b1, w2, b2)`` = GELU(x @ w1 + b1) @ w2 + b2, applied to every token
     alone; x: [batch, T, H], w1: [H, I], w2: [I, H]. BERT's GELU is the exact (erf) one."""
@@ -53,6 +54,7 @@ def check_feed_forward(feed_forward) -> None:
     raise ExerciseError("right shape, wrong values: compute F.gelu(x @ w1 + b1) @ w2 + b2.")
 
 
+@exercise_check
 def check_post_ln_block(post_ln_block) -> None:
     """``post_ln_block(x, sublayer, norm)``: BERT's residual wrapper around a sub-layer (attention
     or FFN): add the sub-layer's output to its input, *then* normalise."""
@@ -82,6 +84,7 @@ def check_post_ln_block(post_ln_block) -> None:
     raise ExerciseError("right shape, wrong values: return norm(x + sublayer(x)).")
 
 
+@exercise_check
 def check_layer_parameters(count_layer_parameters) -> None:
     """``count_layer_parameters(config)`` -> the number of parameters in one encoder layer, by
     formula from hidden_size H and intermediate_size I (checked against a built BertLayer)."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 IGNORE = -100
 
 
+@exercise_check
 def check_mlm_labels(mlm_labels) -> None:
     """``mlm_labels(original_ids, masked_positions)`` -> list of labels, one per token: the original
     id at each masked position, -100 (no loss) everywhere else. The model predicts the masked word
@@ -39,6 +40,7 @@ def check_mlm_labels(mlm_labels) -> None:
     passed("MLM labels")
 
 
+@exercise_check
 def check_top_k(top_k) -> None:
     """``top_k(probs, k)`` -> the k (token_id, probability) pairs with the highest probability,
     best first, for a 1-D tensor of probabilities over the vocabulary."""
@@ -67,6 +69,7 @@ def check_top_k(top_k) -> None:
     passed("top-k predictions")
 
 
+@exercise_check
 def check_previous_token_score(previous_token_score) -> None:
     """``previous_token_score(attention)`` -> for one ``[T, T]`` attention map (rows = queries), the
     mean over tokens i = 1..T-1 of the weight token i puts on token i-1."""

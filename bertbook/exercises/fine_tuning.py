@@ -6,7 +6,7 @@ import math
 
 import torch
 
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 
 def _close(a, b, tol=1e-6) -> bool:
@@ -17,6 +17,7 @@ def _rounded(t: torch.Tensor) -> list[float]:
     return [round(x, 3) for x in t.tolist()]
 
 
+@exercise_check
 def check_precision_recall(fn) -> None:
     """``fn(confusion) -> (precision, recall)`` of the positive class (label 1), where
     ``confusion[true, predicted]`` holds counts."""
@@ -39,6 +40,7 @@ def check_precision_recall(fn) -> None:
     passed("precision and recall")
 
 
+@exercise_check
 def check_window_spans(fn) -> None:
     """``fn(num_tokens, max_length, stride) -> [(start, end), ...]`` content-token spans: each at most
     ``max_length - 2`` tokens, together covering every token, neighbours sharing at least ``stride``
@@ -73,6 +75,7 @@ def check_window_spans(fn) -> None:
     passed("overlapping windows")
 
 
+@exercise_check
 def check_pool(fn) -> None:
     """``fn(window_logits [n_windows, num_labels]) -> probabilities [num_labels]``: the mean of the
     windows' softmax probabilities."""

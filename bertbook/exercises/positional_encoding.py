@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 
 def reference_pe(max_len: int, d_model: int) -> list[list[float]]:
@@ -50,6 +50,7 @@ def _pe_mistake(got, max_len: int, d_model: int) -> str:
     return ""
 
 
+@exercise_check
 def check_positional_encoding(fn) -> None:
     """``fn(max_len, d_model) -> [max_len, d_model]`` sinusoidal positional encoding."""
     import torch
@@ -66,6 +67,7 @@ def check_positional_encoding(fn) -> None:
     passed("sinusoidal positional encoding")
 
 
+@exercise_check
 def check_offset_matrix(fn) -> None:
     """``fn(k, d_model) -> [d_model, d_model]`` matrix M with PE[pos + k] = M @ PE[pos] for EVERY pos:
     moving k positions is one fixed linear map (a rotation of each sin/cos pair)."""
@@ -94,6 +96,7 @@ def check_offset_matrix(fn) -> None:
     passed("the offset matrix: PE[pos + k] = M_k @ PE[pos]")
 
 
+@exercise_check
 def check_input_embeddings(fn, embeddings=None) -> None:
     """``fn(embeddings, input_ids, token_type_ids) -> [batch, seq, hidden]``: BERT's input vectors by
     hand from the module's three tables and its LayerNorm (in eval mode, so no dropout)."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 
 def _mlm_cases():
@@ -19,6 +19,7 @@ def _mlm_cases():
     return cases
 
 
+@exercise_check
 def check_masked_lm_loss(masked_lm_loss) -> None:
     """``masked_lm_loss(logits [B,T,V], labels [B,T]) -> scalar``: mean cross-entropy over the
     positions whose label is not -100 (the masked ones), and over nothing else."""
@@ -43,6 +44,7 @@ def check_masked_lm_loss(masked_lm_loss) -> None:
     passed("masked-LM loss")
 
 
+@exercise_check
 def check_nsp_loss(nsp_loss) -> None:
     """``nsp_loss(logits [B,2], labels [B]) -> scalar``: the mean two-class cross-entropy."""
     import torch
@@ -63,6 +65,7 @@ def check_nsp_loss(nsp_loss) -> None:
     passed("NSP loss")
 
 
+@exercise_check
 def check_chance_losses(mlm_loss: float, nsp_loss: float, vocab_size: int = 8000) -> None:
     """The losses of a model that knows nothing: uniform over the vocabulary, 50/50 on NSP."""
     want_mlm, want_nsp = math.log(vocab_size), math.log(2)
@@ -74,6 +77,7 @@ def check_chance_losses(mlm_loss: float, nsp_loss: float, vocab_size: int = 8000
     passed("chance-level losses")
 
 
+@exercise_check
 def check_lr_schedule(lr_at) -> None:
     """``lr_at(step, peak_lr, warmup_steps, total_steps)``, the learning rate of optimizer step ``step``
     (counted from 0): linear warm-up ``peak_lr * (step + 1) / warmup_steps`` while ``step <

@@ -1,12 +1,13 @@
 """Self-checks for lesson 5 (pretraining data)."""
 from __future__ import annotations
 
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 def _expected_pair(a: list[str], b: list[str]) -> tuple[list[str], list[int]]:
     return ["[CLS]", *a, "[SEP]", *b, "[SEP]"], [0] * (len(a) + 2) + [1] * (len(b) + 1)
 
 
+@exercise_check
 def check_pack_pair(pack_pair) -> None:
     """``pack_pair(tokens_a, tokens_b) -> (tokens, segment_ids)`` builds ``[CLS] A [SEP] B [SEP]``."""
     cases = [(["the", "cat"], ["sat", "down", "."]), (["call", "me", "ish", "##mael", "."], ["whale", "!"]),
@@ -28,6 +29,7 @@ def check_pack_pair(pack_pair) -> None:
     passed("[CLS] A [SEP] B [SEP] with segment ids")
 
 
+@exercise_check
 def check_mask_shares(mask_share_of_inputs: float, true_token_share_of_predictions: float) -> None:
     """Two numbers of the 15% / 80-10-10 rule (ignore the tiny chance a random token is the true one):
     the share of input tokens that read [MASK], and the share of predicted positions whose input
@@ -44,6 +46,7 @@ def check_mask_shares(mask_share_of_inputs: float, true_token_share_of_predictio
     passed("the 15% / 80-10-10 shares")
 
 
+@exercise_check
 def check_word_groups(word_groups) -> None:
     """``word_groups(tokens) -> list of lists of positions``: one list per whole word, in order; a
     ``##`` piece joins the word before it; [CLS] / [SEP] belong to no word."""

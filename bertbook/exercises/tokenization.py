@@ -2,7 +2,7 @@
 real ``tokenizers`` pipeline does on the same inputs, and names the first case that differs."""
 from __future__ import annotations
 
-from . import ExerciseError, passed
+from . import ExerciseError, exercise_check, passed
 
 # Words for the WordPiece check: common, split, unseen, and a character no vocabulary has.
 WORDPIECE_WORDS = ["whale", "harpooneers", "unaffable", "shouting", "tokenization", "x", "x🙂y", "a" * 101]
@@ -21,6 +21,7 @@ def _reference_wordpiece(word: str, vocab: dict) -> list[str]:
     return [t.value for t in models.WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100).tokenize(word)]
 
 
+@exercise_check
 def check_wordpiece(fn, vocab: dict | None = None) -> None:
     """``fn(word, vocab) -> list of pieces``: greedy longest-match-first WordPiece for one word
     (already lower-cased and split off from punctuation); ``vocab`` maps piece -> id."""
@@ -51,6 +52,7 @@ def check_wordpiece(fn, vocab: dict | None = None) -> None:
     passed("WordPiece, greedy longest-match-first")
 
 
+@exercise_check
 def check_pair_layout(fn) -> None:
     """``fn(pieces_a, pieces_b) -> (tokens, token_type_ids)``: lay out a sentence pair as BERT does."""
     from ..tokenizer import load_tokenizer
@@ -83,6 +85,7 @@ def check_pair_layout(fn) -> None:
     passed("sentence-pair layout with segment ids")
 
 
+@exercise_check
 def check_truncate_longest_first(fn) -> None:
     """``fn(pieces_a, pieces_b, max_length) -> (kept_a, kept_b)``: cut pieces off the end of the
     longer sentence, one at a time, until [CLS] A [SEP] B [SEP] fits in ``max_length``."""

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from ..attention_maps import as_attention_array, model_attentions  # noqa: F401  (importable from here too)
 from ..attention_maps import check_layer_head as _check_index
-from .render import figure_png, widgets_available
+from .render import figure_png, show_png, widgets_available
 
 
 def _figure_size(n_tokens: int) -> tuple[float, float]:
@@ -116,7 +116,8 @@ class AttentionViewer(SelectedMap):
                                               layout=widgets.Layout(width="160px"))
         self.layer_selector.add_class("bertbook-attention-layer")    # stable hooks for browser tests
         self.head_selector.add_class("bertbook-attention-head")
-        self.image = widgets.Image(format="png", value=self.png())
+        self.image = widgets.Image(format="png")
+        show_png(self.image, self.png())
         # the first draw solved the layout; freeze it so every map is drawn in the same place (and
         # the same selection always gives the same PNG bytes)
         self.figure.set_layout_engine("none")
@@ -145,9 +146,7 @@ class AttentionViewer(SelectedMap):
             return
         self.heatmap.set_data(self.current())
         self.heatmap.axes.set_title(_title(self.layer, self.head))
-        png = self.png()
-        if png != self.image.value:
-            self.image.value = png
+        show_png(self.image, self.png())
 
 def in_kernel() -> bool:
     """True inside a live Jupyter kernel, the only place a widget's controls can respond."""

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 
 from ..attention_maps import as_attention_array, check_layer_head
 from .attention import SelectedMap, widgets_available
+from .render import show_png
 
 ALL = -1          # "focus" value meaning: every query token
 
@@ -104,9 +105,7 @@ class AttentionLinesViewer(SelectedMap):
     def _redraw(self, change=None) -> None:
         draw_attention_lines(self.ax, self.current(), self.tokens, self.focus_selector.value, self.threshold,
                              _title(self.layer, self.head))
-        png = self.png()
-        if png != self.image.value:
-            self.image.value = png
+        show_png(self.image, self.png())
 
 
 def attention_lines(attentions, tokens: Sequence[str], layer: int = 0, head: int = 0, focus: int = ALL,

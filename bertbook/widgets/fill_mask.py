@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import re
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .attention import widgets_available
+from .render import figure_png, show_png
 
 MODELS = {"MiniLM, MLM-trained (minilm-mlm)": "minilm-mlm", "our tiny BERT (bertbook-tiny)": "bertbook-tiny"}
 WORD = re.compile(r"\[MASK\]|[A-Za-z0-9']+")
@@ -128,9 +128,7 @@ class FillMaskWidget:
         self.error = None
         self.predictions = [result] if result and isinstance(result[0], tuple) else result
         fig = predictions_figure(self.text.value, self.predictions, self.dpi)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=self.dpi)
-        self.image.value = buffer.getvalue()
+        show_png(self.image, figure_png(fig, dpi=self.dpi))
         rows = ["<br>".join(f"{html.escape(w)} {p:.3f}" for w, p in preds) for preds in self.predictions]
         self.listing.value = "<div style='display:flex;gap:2em'>" + "".join(
             f"<div><b>[MASK] {i + 1}</b><br>{r}</div>" for i, r in enumerate(rows)) + "</div>"

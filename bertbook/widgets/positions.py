@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .render import figure_png, widgets_available
+from .render import figure_png, show_png, widgets_available
 
 
 def _as_table(table, max_len: int, d_model: int):
@@ -116,7 +116,7 @@ class PositionExplorer:
     def _update(self, change=None) -> None:
         self.panels.set(self.position.value, self.dimension.value)
         self.readout.value = self.panels.readout()
-        self.image.value = figure_png(self.figure)
+        show_png(self.image, figure_png(self.figure))
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         import base64

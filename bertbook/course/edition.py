@@ -1,0 +1,104 @@
+"""The student edition: one source, two editions.
+
+The lessons are written once, with their solutions. The student edition is made from them by
+nbconvert's own preprocessors, not by editing JSON by hand:
+
+- ``TagRemovePreprocessor`` drops every cell tagged ``solution`` (the worked answers, and the
+  "Solution" headings above them);
+- :class:`ClearExerciseOutputs` empties the outputs of every cell tagged ``exercise``, so a
+  student sees the stub, not what the instructor's run of it printed.
+
+Every other cell keeps its outputs, so a student can read ahead (figures, tables, widgets'
+static pictures) before running anything. The notebooks import ``bertbook`` and read their data
+through it, so nothing else has to be copied next to them.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
+
+EXERCISE_TAG = "exercise"
+SOLUTION_TAG = "solution"
+LESSON_PATTERNS = ("[0-9][0-9]_*.ipynb", "A[0-9]*_*.ipynb")
+
+
+class ClearExerciseOutputs(Preprocessor):
+    """Clear the outputs and execution count of the cells tagged ``exercise``."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and EXERCISE_TAG in cell.metadata.get("tags", []):
+            cell.outputs = []
+            cell.execution_count = None
+            cell.metadata.pop("execution", None)
+        return cell, resources
+
+
+def lesson_paths(notebooks_dir: str | Path | None = None) -> list[Path]:
+    """The lessons (``NN_*.ipynb``) and appendices (``A*_*.ipynb``), in order."""
+    if notebooks_dir is None:
+        from ..corpus import REPO_DIR
+        notebooks_dir = REPO_DIR / "notebooks"
+    notebooks_dir = Path(notebooks_dir)
+    if not notebooks_dir.is_dir():
+        raise FileNotFoundError(f"{notebooks_dir} is not a folder of lessons; pass --notebooks DIR")
+    paths = sorted({p for pattern in LESSON_PATTERNS for p in notebooks_dir.glob(pattern)})
+    if not paths:
+        raise FileNotFoundError(f"no lessons (NN_*.ipynb or A*_*.ipynb) in {notebooks_dir}")
+    return paths
+
+
+def student_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student edition of one notebook (a new object; ``nb`` is left alone)."""
+    nb = nbformat.from_dict(nb)       # a deep copy
+    resources: dict = {}
+    remove = TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True)
+    nb, resources = remove.preprocess(nb, resources)
+    nb, resources = ClearExerciseOutputs(enabled=True).preprocess(nb, resources)
+    nb.metadata.setdefault("bertbook", {})["edition"] = "student"
+    return nb
+
+
+def solved_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student edition with every exercise answered by its own solution: each ``exercise``
+    cell's source replaced by the first ``solution`` code cell after it. What a student who got
+    everything right hands in; the course kit's tests check it scores full marks."""
+    nb = nbformat.from_dict(nb)
+    cells = nb.cells
+    for i, cell in enumerate(cells):
+        if EXERCISE_TAG not in cell.metadata.get("tags", []):
+            continue
+        for later in cells[i + 1:]:
+            tags = later.metadata.get("tags", [])
+            if EXERCISE_TAG in tags:
+                break
+            if later.cell_type == "code" and SOLUTION_TAG in tags:
+                cell.source = later.source
+                break
+        else:
+            raise ValueError(f"exercise cell {i} has no solution cell after it (before the next exercise)")
+        if cell.source != later.source:
+            raise ValueError(f"exercise cell {i} has no solution cell after it (before the next exercise)")
+    return student_notebook(nb)
+
+
+def student_edition(out_dir: str | Path, notebooks_dir: str | Path | None = None) -> list[Path]:
+    """Write the student edition of every lesson into ``out_dir`` (created if needed; a lesson
+    already there is replaced); returns the written paths. Refuses to write into the lessons'
+    own folder, which would replace the instructor's edition."""
+    sources = lesson_paths(notebooks_dir)
+    out = Path(out_dir)
+    if out.exists() and out.resolve() == sources[0].parent.resolve():
+        raise ValueError(f"{out} holds the instructor's lessons; write the student edition somewhere else")
+    if out.exists() and not out.is_dir():
+        raise NotADirectoryError(f"{out} is a file; give a folder for the student edition")
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in sources:
+        nb = student_notebook(nbformat.read(path, as_version=4))
+        nbformat.validate(nb)
+        target = out / path.name
+        nbformat.write(nb, target)
+        written.append(target)
+    return written

@@ -1,0 +1,331 @@
+"""The course kit: the exercise tags, the check guard, the student edition, headless checking.
+
+The expensive part runs each lesson once per edition, in two `python -m bertbook check --json`
+processes side by side (session fixture `checked`): the student edition as handed out (every
+exercise must say "not attempted", no cell may error) and the "solved" edition, each stub replaced
+by its own solution (full marks), plus one lesson with a deliberate bug in one exercise. The
+error cases (syntax error, endless loop, dead kernel, unreadable file) use tiny notebooks.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from bertbook import exercises as bx
+from bertbook.course.checking import check_name
+from bertbook.course.edition import lesson_paths, solved_notebook, student_notebook
+
+REPO = Path(__file__).resolve().parents[1]
+LESSONS = lesson_paths(REPO / "notebooks")
+CHECK_TIMEOUT_S = int(os.environ.get("BERTBOOK_CHECK_TIMEOUT", 1200))   # per notebook; a busy machine is slow
+
+
+def tags(cell) -> list[str]:
+    return cell.metadata.get("tags", [])
+
+
+def read(path) -> nbformat.NotebookNode:
+    return nbformat.read(path, as_version=4)
+
+
+def run_cli(*args, timeout=None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.run([sys.executable, "-m", "bertbook", *map(str, args)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def start_cli(*args) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    return subprocess.Popen([sys.executable, "-m", "bertbook", *map(str, args)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+# --------------------------------------------------------------------------------------------
+# the lessons' exercise cells follow the convention the tools rely on
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_every_exercise_is_a_stub_that_calls_its_check_and_has_a_hidden_solution(path):
+    cells = read(path).cells
+    exercises = [i for i, c in enumerate(cells) if "exercise" in tags(c)]
+    assert len(exercises) >= 3, f"{path.name}: {len(exercises)} exercises"
+    for n, i in enumerate(exercises):
+        cell = cells[i]
+        name = check_name(cell.source)
+        assert "NotImplementedError" in cell.source or "= ..." in cell.source, cell.source
+        assert name is not None, f"{path.name} cell {i} calls no check_*"
+        printed = "".join(o.get("text", "") for o in cell.outputs)
+        assert "not attempted yet" in printed and "Error" not in printed, (path.name, i, printed)
+        end = exercises[n + 1] if n + 1 < len(exercises) else len(cells)
+        solutions = [c for c in cells[i + 1:end] if c.cell_type == "code" and "solution" in tags(c)]
+        assert solutions, f"{path.name} cell {i}: no solution before the next exercise"
+        solution = solutions[0]
+        assert solution.metadata.get("jupyter", {}).get("source_hidden") is True
+        assert check_name(solution.source) == name                       # the same check, answered
+        assert "correct!" in "".join(o.get("text", "") for o in solution.outputs)
+    for c in cells:
+        if c.cell_type == "markdown":
+            assert "hidden cell below" not in c.source and "uncomment the check" not in c.source
+
+
+def test_every_check_is_guarded():
+    import importlib
+    import pkgutil
+    for module in pkgutil.iter_modules(bx.__path__):
+        mod = importlib.import_module(f"bertbook.exercises.{module.name}")
+        for name in dir(mod):
+            if name.startswith("check_") and getattr(mod, name).__module__ == mod.__name__:
+                assert hasattr(getattr(mod, name), "answers"), f"{mod.__name__}.{name} lacks @exercise_check"
+
+
+# --------------------------------------------------------------------------------------------
+# the guard: passed / not attempted / failed, and the record `check` reads
+
+@bx.exercise_check
+def check_double(fn) -> None:
+    if fn(2) != 4:
+        raise bx.ExerciseError(f"double(2) gave {fn(2)}, expected 4")
+    bx.passed("double")
+
+
+@bx.exercise_check
+def check_two_numbers(a: float, b: float, tolerance: float = 0.01) -> None:
+    if abs(a - 0.12) > tolerance or abs(b - 0.1) > tolerance:
+        raise bx.ExerciseError("not those numbers")
+    bx.passed("two numbers")
+
+
+@bx.exercise_check
+def check_wrapping(fn) -> None:        # like check_wordpiece: wraps the student's exceptions itself
+    try:
+        fn(1)
+    except Exception as e:
+        raise bx.ExerciseError(f"fn(1) raised {type(e).__name__}") from e
+    bx.passed("wrapping")
+
+
+def _stub(*args):
+    raise NotImplementedError
+
+
+def test_guard_outcomes_and_record(capsys):
+    bx.reset_results()
+    check_double(_stub)
+    assert "check_double: not attempted yet" in capsys.readouterr().out
+    assert bx.results()["check_double"]["status"] == "not attempted"
+    check_double(lambda x: 2 * x)
+    assert "correct!" in capsys.readouterr().out and bx.results()["check_double"]["status"] == "passed"
+    with pytest.raises(bx.ExerciseError, match="expected 4"):
+        check_double(lambda x: x + 3)
+    assert bx.results()["check_double"] == {"status": "failed", "message": "double(2) gave 5, expected 4"}
+    with pytest.raises(bx.ExerciseError, match="your answer raised ZeroDivisionError"):
+        check_double(lambda x: x / 0)                     # a raw exception becomes a clear message
+    check_wrapping(_stub)                                 # NotImplementedError wrapped by the check
+    assert bx.results()["check_wrapping"]["status"] == "not attempted"
+    bx.forget("check_wrapping")
+    assert "check_wrapping" not in bx.results()
+
+
+def test_guard_with_several_answers(capsys):
+    bx.reset_results()
+    check_two_numbers(..., ...)
+    assert bx.results()["check_two_numbers"]["status"] == "not attempted"
+    with pytest.raises(bx.ExerciseError, match=r"^b is still `...`"):
+        check_two_numbers(0.12, ...)
+    check_two_numbers(0.12, 0.1, tolerance=0.001)
+    assert bx.results()["check_two_numbers"]["status"] == "passed"
+    with pytest.raises(bx.ExerciseError, match="your answer raised TypeError"):
+        check_two_numbers("0.12", 0.1)
+    assert check_two_numbers.answers == ("a", "b")
+
+
+def test_guard_with_no_answer(capsys):
+    @bx.exercise_check
+    def check_nothing() -> None:
+        raise NotImplementedError          # e.g. reads a global the student has not defined yet
+    check_nothing()
+    assert bx.results()["check_nothing"]["status"] == "not attempted"
+    assert check_nothing.answers == ()
+
+
+# --------------------------------------------------------------------------------------------
+# the student edition
+
+@pytest.fixture(scope="session")
+def student_dir(tmp_path_factory):
+    out = tmp_path_factory.mktemp("course") / "student"
+    r = run_cli("student-edition", out, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert f"wrote the student edition of {len(LESSONS)} notebooks" in r.stdout
+    return out
+
+
+def test_student_edition_has_no_solutions_and_keeps_the_rest(student_dir):
+    written = sorted(student_dir.glob("*.ipynb"))
+    assert [p.name for p in written] == [p.name for p in LESSONS]
+    solutions = [c.source.strip() for p in LESSONS for c in read(p).cells
+                 if "solution" in tags(c) and c.source.strip()]
+    assert len(solutions) >= 2 * len(LESSONS)
+    for path in written:
+        teacher, student = read(REPO / "notebooks" / path.name), read(path)
+        text = path.read_text()
+        for source in solutions:                          # no solution source, anywhere in the file
+            assert json.dumps(source)[1:-1] not in text, (path.name, source[:80])
+        kept = [c for c in teacher.cells if "solution" not in tags(c)]
+        assert [c.source for c in student.cells] == [c.source for c in kept]
+        for t, s in zip(kept, student.cells):
+            if "exercise" in tags(t):
+                assert s.outputs == [] and s.execution_count is None
+            elif t.cell_type == "code":
+                assert s.outputs == t.outputs                 # students can read ahead
+        assert student.metadata["bertbook"]["edition"] == "student"
+
+
+def test_student_edition_refuses_the_lessons_folder(tmp_path):
+    r = run_cli("student-edition", REPO / "notebooks", timeout=120)
+    assert r.returncode != 0 and "instructor's lessons" in r.stderr
+    (tmp_path / "file").write_text("x")
+    r = run_cli("student-edition", tmp_path / "file", timeout=120)
+    assert r.returncode != 0 and "is a file" in r.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# headless checking of whole lessons (the expensive part: each edition runs once)
+
+BUGGY_LESSON, BUGGY_EXERCISE = "03_attention.ipynb", 2      # causal_mask: the upper triangle
+
+
+def _buggy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    exercises = [c for c in nb.cells if "exercise" in tags(c)]
+    cell = exercises[BUGGY_EXERCISE - 1]
+    assert ".tril()" in cell.source
+    cell.source = cell.source.replace(".tril()", ".triu()")
+    return nb
+
+
+@pytest.fixture(scope="session")
+def checked(student_dir, tmp_path_factory):
+    solved = tmp_path_factory.mktemp("course") / "solved"
+    solved.mkdir()
+    for path in LESSONS:
+        nbformat.write(solved_notebook(read(path)), solved / path.name)
+    buggy = solved / ("buggy-" + BUGGY_LESSON)
+    nbformat.write(_buggy(solved_notebook(read(REPO / "notebooks" / BUGGY_LESSON))), buggy)
+    procs = {"student": start_cli("check", "--json", "--timeout", CHECK_TIMEOUT_S, *sorted(student_dir.glob("*.ipynb"))),
+             "solved": start_cli("check", "--json", "--timeout", CHECK_TIMEOUT_S, *sorted(solved.glob("[0-9]*.ipynb")), buggy)}
+    out = {}
+    for name, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=CHECK_TIMEOUT_S * (len(LESSONS) + 1))
+        assert proc.returncode == 0, stderr[-3000:]
+        out[name] = {Path(r["path"]).name: r for r in json.loads(stdout)}
+    return out
+
+
+@pytest.mark.slow
+def test_student_edition_runs_clean_and_nothing_is_attempted(checked):
+    reports = checked["student"]
+    assert sorted(reports) == [p.name for p in LESSONS]
+    for name, r in reports.items():
+        assert r["problem"] is None and r["cell_errors"] == [], (name, r["problem"], r["cell_errors"])
+        n = sum("exercise" in tags(c) for c in read(REPO / "notebooks" / name).cells)
+        assert r["total"] == n >= 3 and r["passed"] == 0 and r["score"] == f"0/{n}"
+        assert [e["status"] for e in r["exercises"]] == ["not attempted"] * n, (name, r["exercises"])
+
+
+@pytest.mark.slow
+def test_solved_edition_scores_full_marks(checked):
+    reports = {k: v for k, v in checked["solved"].items() if not k.startswith("buggy-")}
+    assert sorted(reports) == [p.name for p in LESSONS]
+    for name, r in reports.items():
+        assert r["problem"] is None and r["cell_errors"] == [], (name, r["problem"], r["cell_errors"])
+        assert r["passed"] == r["total"] >= 3, (name, [e for e in r["exercises"] if e["status"] != "passed"])
+
+
+@pytest.mark.slow
+def test_a_bug_in_one_exercise_fails_exactly_that_exercise(checked):
+    r = checked["solved"]["buggy-" + BUGGY_LESSON]
+    failed = [e for e in r["exercises"] if e["status"] != "passed"]
+    assert [(e["number"], e["status"], e["check"]) for e in failed] == [(BUGGY_EXERCISE, "failed", "check_causal_mask")]
+    assert "transposed" in failed[0]["message"]                       # the check's own diagnosis
+    assert r["passed"] == r["total"] - 1 and r["problem"] is None
+
+
+# --------------------------------------------------------------------------------------------
+# headless checking survives broken notebooks (tiny notebooks, one `check` run)
+
+SETUP = "from bertbook.exercises.attention import check_causal_mask\nimport torch"
+RIGHT = "def causal_mask(T):\n    return torch.ones(T, T, dtype=torch.bool).tril()\n\ncheck_causal_mask(causal_mask)"
+STUB = "def causal_mask(T):\n    raise NotImplementedError\n\ncheck_causal_mask(causal_mask)"
+
+
+def _notebook(path: Path, *cells) -> Path:
+    nb = nbformat.v4.new_notebook()
+    for source, tag in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        if tag:
+            cell.metadata["tags"] = [tag]
+        nb.cells.append(cell)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory):
+    d = tmp_path_factory.mktemp("broken")
+    paths = [
+        _notebook(d / "a_syntax_error.ipynb", (SETUP, None), ("x = (1,", None), (RIGHT, "exercise"), (STUB, "exercise"),
+                  ("def causal_mask(T)\n    return None\ncheck_causal_mask(causal_mask)", "exercise")),
+        _notebook(d / "b_endless_loop.ipynb", (SETUP, None), (RIGHT, "exercise"), ("while True:\n    pass", None),
+                  (RIGHT, "exercise")),
+        _notebook(d / "c_kernel_dies.ipynb", (SETUP, None), ("import os\nos._exit(1)", None), (RIGHT, "exercise")),
+        d / "d_not_a_notebook.ipynb",
+        _notebook(d / "e_fine.ipynb", (SETUP, None), (RIGHT, "exercise"),
+                  ("def causal_mask(T):\n    return torch.ones(T, T, dtype=torch.bool)\n\ncheck_causal_mask(causal_mask)", "exercise")),
+    ]
+    paths[3].write_text("{ this is not json")
+    r = run_cli("check", "--json", "--timeout", 30, *paths, timeout=900)
+    assert r.returncode == 0, r.stderr[-3000:]
+    text = run_cli("check", "--timeout", 30, paths[3], paths[0], timeout=600)
+    return {Path(x["path"]).name: x for x in json.loads(r.stdout)}, text.stdout
+
+
+def test_checker_reports_a_syntax_error_and_goes_on(broken):
+    reports, text = broken
+    r = reports["a_syntax_error.ipynb"]
+    assert r["problem"] is None and any("SyntaxError" in e for e in r["cell_errors"])
+    statuses = [(e["status"], e["message"].split(":")[0]) for e in r["exercises"]]
+    assert statuses[0] == ("passed", "") and statuses[1] == ("not attempted", "")
+    assert statuses[2][0] == "failed" and "SyntaxError" in r["exercises"][2]["message"]
+    assert r["score"] == "1/3"
+    assert "error outside the exercises, cell 1: SyntaxError" in text and "score: 1/3" in text
+
+
+def test_checker_stops_an_endless_loop_and_checks_the_other_notebooks(broken):
+    reports, _ = broken
+    r = reports["b_endless_loop.ipynb"]
+    assert "time limit of 30 s" in r["problem"] and "cell 2" in r["problem"]
+    assert [e["status"] for e in r["exercises"]] == ["passed", "not checked"] and r["score"] == "1/2"
+    fine = reports["e_fine.ipynb"]                       # checked after the broken ones
+    assert [e["status"] for e in fine["exercises"]] == ["passed", "failed"] and fine["score"] == "1/2"
+    assert "lower triangle" in fine["exercises"][1]["message"] or "query" in fine["exercises"][1]["message"]
+
+
+def test_checker_survives_a_dead_kernel_and_an_unreadable_file(broken):
+    reports, text = broken
+    dead = reports["c_kernel_dies.ipynb"]
+    assert "kernel died" in dead["problem"] and dead["score"] == "0/1"
+    assert dead["exercises"][0]["status"] == "not checked"
+    bad = reports["d_not_a_notebook.ipynb"]
+    assert bad["problem"].startswith("cannot read the notebook") and bad["total"] == 0
+    assert "!! cannot read the notebook" in text
+
+
+def test_check_names_missing_files():
+    r = run_cli("check", "no/such/notebook.ipynb", timeout=120)
+    assert r.returncode != 0 and "no such notebook: no/such/notebook.ipynb" in r.stderr
