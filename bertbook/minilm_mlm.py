@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 
 from .corpus import DATA_DIR
+from .fast_pretraining import masked_lm_predictions, pretraining_loss
 
 HEAD_DIR = DATA_DIR / "pretrained" / "minilm-mlm"
 MLM_FILE = "mlm.safetensors"
@@ -72,11 +73,11 @@ def new_model(train_layers: int = 4, seed: int = 0):
     Only the top ``train_layers`` layers and the head (not its tied decoder) have requires_grad."""
     from .config import BertConfig
     from .model import BertForPreTraining
-    from .weights import _match_prefix, from_transformers, load_state_dict_checked, read_safetensors, resolve_checkpoint_dir
+    from .weights import match_prefix, from_transformers, load_state_dict_checked, read_safetensors, resolve_checkpoint_dir
     base = resolve_checkpoint_dir("minilm")
     torch.manual_seed(seed)
     model = BertForPreTraining(BertConfig.load(base / "config.json"))
-    sd = _match_prefix(model, from_transformers(read_safetensors(base / "model.safetensors")))
+    sd = match_prefix(model, from_transformers(read_safetensors(base / "model.safetensors")))
     load_state_dict_checked(model, sd, str(base / "model.safetensors"), strict=False)
     with torch.no_grad():
         model.nsp.seq_relationship.weight.zero_()      # MiniLM has no NSP head: logits (0, 0), no opinion
@@ -105,8 +106,8 @@ def evaluate(model, batches: Sequence[dict]) -> dict:
     losses, top1, top5, kinds = [], [], [], []
     device = model.device
     for b in batches:
-        out = model(b["input_ids"].to(device), b["attention_mask"].to(device), labels=b["labels"].to(device),
-                    masked_positions_only=True, skip_padding=True)
+        out = masked_lm_predictions(model, b["input_ids"].to(device), b["attention_mask"].to(device),
+                                    labels=b["labels"].to(device), skip_padding=True)
         y = b["labels"][b["labels"] != -100].to(device)
         losses.append(F.cross_entropy(out.prediction_logits, y, reduction="none").cpu())
         best = out.prediction_logits.topk(5).indices
@@ -133,7 +134,7 @@ def load_minilm_mlm(device=None, directory: str | Path = HEAD_DIR):
     mode. MiniLM has no next-sentence head: its NSP weights are zeros (logits 0, 0: no opinion)."""
     from safetensors.torch import load_file
 
-    from .weights import CheckpointError, _match_prefix, from_transformers, load_state_dict_checked
+    from .weights import CheckpointError, match_prefix, from_transformers, load_state_dict_checked
     path = Path(directory) / MLM_FILE
     if not path.is_file():
         raise FileNotFoundError(f"No MiniLM MLM weights at {path}; train them with `python -m bertbook.minilm_mlm`.")
@@ -143,7 +144,7 @@ def load_minilm_mlm(device=None, directory: str | Path = HEAD_DIR):
         raise CheckpointError(f"{path} is not a readable safetensors file ({e}); retrain with "
                               "`python -m bertbook.minilm_mlm`.") from None
     model = new_model(train_layers=0)
-    sd = _match_prefix(model, from_transformers({k: v.float() for k, v in trained.items()}))
+    sd = match_prefix(model, from_transformers({k: v.float() for k, v in trained.items()}))
     missing = [k for k in HEAD_PARAMS if k not in sd]
     if missing:
         raise CheckpointError(f"{path} lacks the MLM head ({', '.join(missing)}); retrain with `python -m bertbook.minilm_mlm`.")
@@ -209,8 +210,8 @@ class Run:
             for group, peak in zip(self.optimizer.param_groups, self.peaks):
                 group["lr"] = peak * self.lr_scale(self.step)
             b = self.batch_for(self.step)
-            out = self.model(b["input_ids"].to(device), b["attention_mask"].to(device),
-                             labels=b["labels"].to(device), keep_logits=False, skip_padding=True)
+            out = pretraining_loss(self.model, b["input_ids"].to(device), b["attention_mask"].to(device),
+                                   labels=b["labels"].to(device), skip_padding=True)
             self.optimizer.zero_grad(set_to_none=True)
             out.mlm_loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
