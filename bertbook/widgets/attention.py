@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import figure_png, show_png, widgets_available
+from .render import figure_png, png_metadata, show_png, widgets_available
 
 
 def as_attention_array(attentions, tokens: Sequence[str]) -> np.ndarray:
@@ -114,8 +114,9 @@ class SelectedMap:
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)
-        data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")   # for GitHub / nbviewer
-        return data
+        png = bytes(self.image.value)
+        data["image/png"] = base64.b64encode(png).decode("ascii")   # for GitHub / nbviewer
+        return data, png_metadata(png)                              # shown at 1x, sharp at 2x
 
     def __repr__(self) -> str:
         n_layers, n_heads, n_tokens = self.attentions.shape[:3]
