@@ -37,13 +37,13 @@ def time_lesson(path: Path, timeout: int = 1800) -> tuple[float, float, int]:
     def on_start(cell, cell_index):
         started[cell_index] = time.perf_counter()
 
-    def on_complete(cell, cell_index):
+    def on_executed(cell, cell_index, execute_reply):
         cell_times[cell_index] = time.perf_counter() - started[cell_index]
 
     env = dict(os.environ)
     env.pop("MPLBACKEND", None)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", on_cell_start=on_start,
-                            on_cell_complete=on_complete, resources={"metadata": {"path": str(path.parent)}})
+                            on_cell_executed=on_executed, resources={"metadata": {"path": str(path.parent)}})
     t0 = time.perf_counter()
     client.execute(env=env)
     total = time.perf_counter() - t0
