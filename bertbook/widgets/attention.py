@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from ..attention_maps import as_attention_array, model_attentions  # noqa: F401  (importable from here too)
 from ..attention_maps import check_layer_head as _check_index
-from .render import figure_png, show_png, widgets_available
+from .render import figure_png, png_metadata, show_png, widgets_available
 
 
 def _figure_size(n_tokens: int) -> tuple[float, float]:
@@ -82,8 +82,9 @@ class SelectedMap:
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)
-        data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")   # for GitHub / nbviewer
-        return data
+        png = bytes(self.image.value)
+        data["image/png"] = base64.b64encode(png).decode("ascii")   # for GitHub / nbviewer
+        return data, png_metadata(png)                              # shown at 1x, sharp at 2x
 
     def __repr__(self) -> str:
         n_layers, n_heads, n_tokens = self.attentions.shape[:3]
