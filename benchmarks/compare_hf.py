@@ -12,8 +12,9 @@ so "% of matmul peak" compares against what the machine delivered *at that time*
 
 Cases:
   train-*   one pretraining step: forward with MLM + NSP labels, backward, AdamW step.
-            bertbook runs the MLM head on the masked positions only (``masked_positions_only``,
-            same loss); transformers' BertForPreTraining computes logits at every position.
+            bertbook runs its fast path (``fast_pretraining.PreTrainingLoss``: the MLM head on the
+            masked positions only, no logits kept, pads skipped; same loss and gradients);
+            transformers' BertForPreTraining computes logits at every position.
   infer-*   BertModel forward under torch.no_grad() (encoder + pooler), on 32 real sentences
             (SST-2 dev) padded to the longest, as a classifier or embedding job sees them;
             bertbook skips the pad tokens in its per-token layers (``skip_padding``, same numbers
@@ -45,7 +46,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))      # run from a c
 
 import torch  # noqa: E402
 
-from bertbook import BertConfig  # noqa: E402
+from bertbook import IGNORE_INDEX, BertConfig  # noqa: E402
+from bertbook.fast_pretraining import PreTrainingLoss  # noqa: E402
 
 MLM_PROBABILITY, MAX_PREDICTIONS = 0.15, 20    # BERT's masking rate and its cap per sequence
 
@@ -90,7 +92,7 @@ def make_batch(config: BertConfig, batch: int, seq: int, device, seed: int = 0) 
     ids[:, 0], ids[:, -1] = 2, 3                                            # [CLS] ... [SEP]
     segs = torch.zeros(batch, seq, dtype=torch.long)
     segs[:, seq // 2:] = 1
-    labels = torch.full((batch, seq), -100)
+    labels = torch.full((batch, seq), IGNORE_INDEX)
     n_pred = max(1, min(MAX_PREDICTIONS, round(MLM_PROBABILITY * (seq - 2))))
     for b in range(batch):
         pos = torch.randperm(seq - 2, generator=g)[:n_pred] + 1
@@ -150,6 +152,8 @@ ADAMW = {"fused": dict(fused=True), "foreach": dict(foreach=True), "loop": dict(
 
 def step_fn(model, inputs: dict, kind: str, is_ours: bool, compile_model: bool, adamw: str = "fused"):
     """A zero-argument function that runs one training step or one inference forward."""
+    if kind == "train" and is_ours:
+        model = PreTrainingLoss(model, skip_padding=True)     # bertbook's training step: the fast path
     forward = torch.compile(model) if compile_model else model
     if kind == "infer":
         extra = {"skip_padding": True} if is_ours else {}
@@ -159,10 +163,9 @@ def step_fn(model, inputs: dict, kind: str, is_ours: bool, compile_model: bool, 
                 return forward(**inputs, **extra).last_hidden_state
         return infer
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-4, **ADAMW[adamw])
-    extra = {"masked_positions_only": True, "skip_padding": True, "keep_logits": False} if is_ours else {}
 
     def train():
-        loss = forward(**inputs, **extra).loss
+        loss = forward(**inputs).loss
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
@@ -293,7 +296,7 @@ def run_case(case: Case, args, workdir: Path) -> dict:
     config = ours.config
     batch, seq = inputs["input_ids"].shape
     lengths = inputs["attention_mask"].sum(1).tolist()
-    n_masked = int((inputs["labels"] != -100).sum()) if case.kind == "train" else 0
+    n_masked = int((inputs["labels"] != IGNORE_INDEX).sum()) if case.kind == "train" else 0
     fns = {"bertbook": step_fn(ours, inputs, case.kind, True, args.compile, args.adamw),
            "hf": step_fn(theirs, inputs, case.kind, False, args.compile, args.adamw)}
     probe = MatmulProbe(matmul_shapes(config, sum(lengths), case.kind, n_masked), args.device)

@@ -38,6 +38,7 @@ def step_seconds(trainer, seq_length: int, steps: int = 6) -> float:
     """Seconds per optimizer step at ``seq_length`` (the trainer's batch), after one warm-up step."""
     import torch
     from bertbook.pretraining_data import collate
+    from bertbook.fast_pretraining import pretraining_loss
     a = trainer.args
     stream = trainer.stream(seq_length)
     model = trainer.model.train()
@@ -45,7 +46,7 @@ def step_seconds(trainer, seq_length: int, steps: int = 6) -> float:
     for i in range(steps + 1):
         t = time.perf_counter()
         batch = {k: v.to(trainer.device) for k, v in collate(stream.take(i * a.batch_size, a.batch_size)).items()}
-        out = model(**batch, keep_logits=False)
+        out = pretraining_loss(model, **batch)
         out.loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), a.max_grad_norm)
         trainer.optimizer.step()

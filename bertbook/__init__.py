@@ -20,7 +20,7 @@ _EXPORTS = {
     "FeedForward": "encoder", "BertLayer": "encoder", "PreLNBertLayer": "encoder", "BertEncoder": "encoder",
     "BertModel": "model", "BertForPreTraining": "model", "BertForSequenceClassification": "model",
     "IGNORE_INDEX": "model",
-    "load_pretrained": "weights", "save_pretrained": "weights", "CheckpointError": "weights",
+    "load_pretrained": "model", "save_pretrained": "weights", "CheckpointError": "weights",
     "load_tokenizer": "tokenizer", "train_wordpiece": "tokenizer", "encode": "tokenizer",
     "PretrainingExample": "pretraining_data",
     "create_pretraining_examples": "pretraining_data",
@@ -35,7 +35,7 @@ _EXPORTS = {
     "load_corpus": "corpus", "load_library": "corpus", "load_sst2": "corpus", "normalize_typography": "corpus",
     "learn_merges": "wordpiece_merges",
     "vocabulary_after": "wordpiece_merges",
-    "attention_viewer": "widgets.attention", "AttentionViewer": "widgets.attention", "model_attentions": "widgets.attention",
+    "attention_viewer": "widgets.attention", "AttentionViewer": "widgets.attention", "model_attentions": "attention_maps",
     "parameter_table": "parameters", "parameter_count": "parameters", "parameter_rows": "parameters", "count_by_part": "parameters",
     "show_examples": "widgets.examples",
     "ExampleStepper": "widgets.examples",
@@ -50,6 +50,7 @@ _EXPORTS = {
     "classify_long_text": "long_text",
     "split_into_windows": "long_text",
     "window_spans": "long_text",
+    "pretraining_loss": "fast_pretraining", "masked_lm_predictions": "fast_pretraining", "PreTrainingLoss": "fast_pretraining",
 }
 
 __all__ = sorted(_EXPORTS)

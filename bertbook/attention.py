@@ -51,6 +51,10 @@ class MultiHeadSelfAttention(nn.Module):
 
     The query, key and value projections are one fused Linear (three matrices side by side): one
     matmul instead of three. ``weights.py`` splits it back into transformers' query/key/value.
+
+    Only the attention step itself mixes positions; the projections before and after it treat every
+    token alone. ``padding.py`` uses that to skip pad tokens: it runs ``qkv`` and ``output`` on the
+    real tokens only and hands this module the ``[batch, seq]`` grid in between.
     """
 
     def __init__(self, config: BertConfig):
@@ -67,12 +71,9 @@ class MultiHeadSelfAttention(nn.Module):
         return x.view(b, t, self.num_heads, self.head_dim).transpose(1, 2)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None,
-                output_attentions: bool = False, packing=None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """x: [batch, seq, hidden], or [n_real, hidden] with a ``padding.Packing`` (pads skipped)."""
+                output_attentions: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """x: [batch, seq, hidden] -> ([batch, seq, hidden], the attention probabilities or None)."""
         qkv = self.qkv(x)
-        if packing is not None:           # attention needs the [batch, seq] grid back
-            qkv = packing.unpack(qkv)
-        b, t, hidden = qkv.shape[0], qkv.shape[1], qkv.shape[2] // 3
         q, k, v = (self.split_heads(part) for part in qkv.chunk(3, dim=-1))
         dropout_p = self.dropout_p if self.training else 0.0
         # Written out when we need the probabilities (for the pictures), and for attention dropout on
@@ -82,7 +83,5 @@ class MultiHeadSelfAttention(nn.Module):
             context, probs = scaled_dot_product_attention(q, k, v, mask, dropout_p, self.training)
         else:
             context, probs = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=dropout_p), None
-        context = context.transpose(1, 2).reshape(b, t, hidden)    # concatenate the heads
-        if packing is not None:
-            context = packing.pack(context)
+        context = context.transpose(1, 2).flatten(2)      # concatenate the heads: [batch, seq, hidden]
         return self.output(context), probs

@@ -48,8 +48,8 @@ class BertLayer(nn.Module):
         self.dropout = Dropout(config.hidden_dropout_prob)
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor | None = None,
-                output_attentions: bool = False, packing=None) -> tuple[torch.Tensor, torch.Tensor | None]:
-        attn, probs = self.attention(x, mask, output_attentions, packing)
+                output_attentions: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
+        attn, probs = self.attention(x, mask, output_attentions)
         h = self.attention_norm(x + self.dropout(attn))
         y = self.output_norm(h + self.dropout(self.ffn(h)))
         return y, probs
@@ -59,8 +59,8 @@ class PreLNBertLayer(BertLayer):
     """The *pre-LN* variant of later models (GPT-2, many modern encoders), for comparison only:
     normalise *before* each sub-layer, so the residual stream itself is never normalised."""
 
-    def forward(self, x, mask=None, output_attentions=False, packing=None):
-        attn, probs = self.attention(self.attention_norm(x), mask, output_attentions, packing)
+    def forward(self, x, mask=None, output_attentions=False):
+        attn, probs = self.attention(self.attention_norm(x), mask, output_attentions)
         h = x + self.dropout(attn)
         return h + self.dropout(self.ffn(self.output_norm(h))), probs
 
@@ -72,11 +72,11 @@ class BertEncoder(nn.Module):
         super().__init__()
         self.layer = nn.ModuleList(layer_class(config) for _ in range(config.num_hidden_layers))
 
-    def forward(self, x, mask=None, output_attentions=False, output_hidden_states=False, packing=None):
+    def forward(self, x, mask=None, output_attentions=False, output_hidden_states=False):
         hidden_states = [x] if output_hidden_states else None
         attentions = [] if output_attentions else None
         for layer in self.layer:
-            x, probs = layer(x, mask, output_attentions, packing)
+            x, probs = layer(x, mask, output_attentions)
             if output_hidden_states:
                 hidden_states.append(x)
             if output_attentions:

@@ -49,7 +49,7 @@ def pattern_targets(tokens: Sequence[str]) -> dict[str, np.ndarray]:
 def head_pattern_scores(attentions, tokens: Sequence[str]) -> dict[str, np.ndarray]:
     """``{pattern: [layers, heads] array}``: the mean attention on the pattern's targets, over
     the query tokens that have a target (NaN when none has, e.g. "same word" with no repeats)."""
-    from .widgets.attention import as_attention_array
+    from .attention_maps import as_attention_array
     array = as_attention_array(attentions, tokens)                 # [L, H, T, T]
     scores = {}
     for name, target in pattern_targets(tokens).items():
@@ -69,7 +69,7 @@ def average_scores(per_sentence: Sequence[dict[str, np.ndarray]]) -> dict[str, n
 
 def model_head_scores(model, tokenizer, texts: Sequence[str]) -> dict[str, np.ndarray]:
     """Run ``model`` on each text and average the pattern scores over the texts."""
-    from .widgets.attention import model_attentions
+    from .attention_maps import model_attentions
     if isinstance(texts, str):
         texts = [texts]
     return average_scores([head_pattern_scores(*model_attentions(model, tokenizer, t)) for t in texts])

@@ -98,11 +98,3 @@ def classify_long_text(model, tokenizer, text: str, max_length: int | None = Non
     model.eval()
     probs = model(**windows.batch(device)).logits.float().softmax(-1).cpu()
     return LongTextPrediction(probs.mean(0), probs, windows)
-
-
-def classify_long_texts(model, tokenizer, texts, max_length: int | None = None, stride: int = 32,
-                        device=None) -> torch.Tensor:
-    """``classify_long_text`` for a list: pooled probabilities [len(texts), num_labels]."""
-    return torch.stack([classify_long_text(model, tokenizer, t, max_length, stride, device).probabilities
-                        for t in texts])
-

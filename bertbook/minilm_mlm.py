@@ -39,6 +39,7 @@ import torch
 import torch.nn.functional as F
 
 from .corpus import DATA_DIR
+from .fast_pretraining import masked_lm_predictions, pretraining_loss
 
 HEAD_DIR = DATA_DIR / "pretrained" / "minilm-mlm"
 MLM_FILE = "mlm.safetensors"
@@ -108,11 +109,11 @@ def new_model(train_layers: int = 4, seed: int = 0):
     loads it twice) draws the same numbers afterwards as one that does not."""
     from .config import BertConfig
     from .model import BertForPreTraining
-    from .weights import _match_prefix, from_transformers, load_state_dict_checked, read_safetensors, resolve_checkpoint_dir
+    from .weights import match_prefix, from_transformers, load_state_dict_checked, read_safetensors, resolve_checkpoint_dir
     base = resolve_checkpoint_dir("minilm")
     with torch.random.fork_rng(devices=[]):    # the throw-away init of weights MiniLM overwrites
         model = BertForPreTraining(BertConfig.load(base / "config.json"))
-    sd = _match_prefix(model, from_transformers(read_safetensors(base / "model.safetensors")))
+    sd = match_prefix(model, from_transformers(read_safetensors(base / "model.safetensors")))
     load_state_dict_checked(model, sd, str(base / "model.safetensors"), strict=False)
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -147,8 +148,8 @@ def evaluate(model, batches: Sequence[dict]) -> dict:
     losses, top1, top5, kinds = [], [], [], []
     device = model.device
     for b in batches:
-        out = model(b["input_ids"].to(device), b["attention_mask"].to(device), labels=b["labels"].to(device),
-                    masked_positions_only=True, skip_padding=True)
+        out = masked_lm_predictions(model, b["input_ids"].to(device), b["attention_mask"].to(device),
+                                    labels=b["labels"].to(device), skip_padding=True)
         y = b["labels"][b["labels"] != -100].to(device)
         losses.append(F.cross_entropy(out.prediction_logits, y, reduction="none").cpu())
         best = out.prediction_logits.topk(5).indices
@@ -187,8 +188,8 @@ def read_trained(path: str | Path) -> dict[str, torch.Tensor]:
 
 def apply_trained(model, path: str | Path) -> None:
     """Put the tensors of an ``mlm.safetensors`` file (trained layers + MLM head) on a MiniLM model."""
-    from .weights import CheckpointError, _match_prefix, from_transformers, load_state_dict_checked
-    sd = _match_prefix(model, from_transformers(read_trained(path)))
+    from .weights import CheckpointError, match_prefix, from_transformers, load_state_dict_checked
+    sd = match_prefix(model, from_transformers(read_trained(path)))
     missing = [k for k in HEAD_PARAMS if k not in sd]
     if missing:
         raise CheckpointError(f"{path} lacks the MLM head ({', '.join(missing)}); retrain with `python -m bertbook.minilm_mlm`.")
@@ -281,8 +282,8 @@ class Run:
             self.export(self.out / "best", best_step=0)
         while self.step < self.hp["steps"]:
             b = self.batch_for(self.step)
-            out = self.model(b["input_ids"].to(device), b["attention_mask"].to(device),
-                             labels=b["labels"].to(device), keep_logits=False, skip_padding=True)
+            out = pretraining_loss(self.model, b["input_ids"].to(device), b["attention_mask"].to(device),
+                                   labels=b["labels"].to(device), skip_padding=True)
             self.optimizer.zero_grad(set_to_none=True)
             out.mlm_loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)

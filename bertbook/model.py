@@ -11,13 +11,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from . import weights
 from .attention import padding_mask_to_attention_mask
+from .checkpoints import CHECKPOINTS
 from .config import BertConfig
 from .dropout import Dropout
 from .embeddings import BertEmbeddings
 from .encoder import BertEncoder
 from .heads import BertPooler, MaskedLMHead, NextSentenceHead
-from .padding import Packing
+from .padding import encoder_on_real_tokens
 
 IGNORE_INDEX = -100   # label value for "not a masked position": no MLM loss there
 
@@ -33,7 +35,7 @@ class BertModelOutput:
 @dataclass
 class BertForPreTrainingOutput:
     loss: torch.Tensor | None
-    prediction_logits: torch.Tensor | None           # [batch, seq, vocab], [n_masked, vocab], or None
+    prediction_logits: torch.Tensor | None           # [batch, seq, vocab] (pretraining_loss.py: other shapes)
     seq_relationship_logits: torch.Tensor            # [batch, 2]
     mlm_loss: torch.Tensor | None = None
     nsp_loss: torch.Tensor | None = None
@@ -57,19 +59,29 @@ class BertPreTrainedModel(nn.Module):
     def init_weights(self) -> None:
         """BERT's initialisation: N(0, 0.02) weights, zero biases, LayerNorm at identity.
         Embeddings go last because the MLM decoder shares its weight with the word embeddings,
-        and the [PAD] row must end up zero."""
+        and the [PAD] row must end up zero. A task model's encoder (``self.bert``) initialised
+        itself when it was built, so here each parameter is drawn once: only the ones it adds."""
         std = self.config.initializer_range
+        inner = [m for m in self.modules() if m is not self and isinstance(m, BertPreTrainedModel)]
+        done = {id(p) for m in inner for p in m.parameters()}
+
+        def fresh(p) -> bool:
+            return p is not None and id(p) not in done
+
         modules = list(self.modules())
         for m in modules:
             if isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, std=std)
-                if m.bias is not None:
+                if fresh(m.weight):
+                    nn.init.normal_(m.weight, std=std)
+                if fresh(m.bias):
                     nn.init.zeros_(m.bias)
             elif isinstance(m, nn.LayerNorm):
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
+                if fresh(m.weight):
+                    nn.init.ones_(m.weight)
+                if fresh(m.bias):
+                    nn.init.zeros_(m.bias)
         for m in modules:
-            if isinstance(m, nn.Embedding):
+            if isinstance(m, nn.Embedding) and fresh(m.weight):
                 nn.init.normal_(m.weight, std=std)
                 if m.padding_idx is not None:
                     with torch.no_grad():
@@ -84,13 +96,22 @@ class BertPreTrainedModel(nn.Module):
 
     def save_pretrained(self, directory: str | Path) -> Path:
         """Write config.json + model.safetensors with transformers' key names."""
-        from .weights import save_pretrained
-        return save_pretrained(self, directory)
+        return weights.save_pretrained(self, directory)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str | Path, device: str | torch.device | None = None, strict: bool = True):
-        from .weights import load_pretrained
-        return load_pretrained(name_or_path, model_class=cls, device=device, strict=strict)
+        return weights.load_checkpoint(name_or_path, cls, device=device, strict=strict)
+
+
+def load_pretrained(name_or_path: str | Path = "minilm", model_class: type[BertPreTrainedModel] | None = None,
+                    device: str | torch.device | None = None, strict: bool = True):
+    """A model with a checkpoint's weights: a folder written by ``save_pretrained`` or a name from
+    ``checkpoints.py``. ``model_class`` defaults to the checkpoint's own (``BertModel`` for a folder)."""
+    if model_class is None:
+        entry = CHECKPOINTS.get(str(name_or_path))
+        name = entry.model_class if entry is not None else "BertModel"
+        model_class = {c.__name__: c for c in BertPreTrainedModel.__subclasses__()}[name]
+    return model_class.from_pretrained(name_or_path, device=device, strict=strict)
 
 
 class BertModel(BertPreTrainedModel):
@@ -136,17 +157,15 @@ class BertModel(BertPreTrainedModel):
         ``skip_padding=True`` runs the per-token layers on the real tokens only (``padding.py``):
         the same numbers at real positions for less work, and zeros at pad positions."""
         self.check_inputs(input_ids, attention_mask, token_type_ids)
-        mask = packing = None
+        mask = None
         if attention_mask is not None and not bool(attention_mask.all()):
             mask = padding_mask_to_attention_mask(attention_mask)   # no padding, no mask: less work
-            packing = Packing(attention_mask) if skip_padding else None
         x = self.embeddings(input_ids, token_type_ids)
-        if packing is not None:
-            x = packing.pack(x)
-        x, hidden_states, attentions = self.encoder(x, mask, output_attentions, output_hidden_states, packing)
-        if packing is not None:
-            x = packing.unpack(x)
-            hidden_states = [packing.unpack(h) for h in hidden_states] if hidden_states is not None else None
+        if skip_padding and mask is not None:
+            x, hidden_states, attentions = encoder_on_real_tokens(self.encoder, x, attention_mask, mask,
+                                                                  output_attentions, output_hidden_states)
+        else:
+            x, hidden_states, attentions = self.encoder(x, mask, output_attentions, output_hidden_states)
         return BertModelOutput(
             last_hidden_state=x,
             pooler_output=self.pooler(x) if self.pooler is not None else None,
@@ -160,12 +179,8 @@ class BertForPreTraining(BertPreTrainedModel):
 
     ``labels``: [batch, seq], the original token id at masked positions and -100 elsewhere.
     ``next_sentence_label``: [batch], 0 = B follows A, 1 = B is a random sentence.
-    ``masked_positions_only=True`` runs the MLM head on the masked positions alone (about 15% of
-    tokens), which gives the same loss for a fraction of the vocabulary-sized matmul; then
-    ``prediction_logits`` is ``[n_masked, vocab]`` in row-major order of the masked positions.
-    ``keep_logits=False`` (training loops) goes one step further: the MLM loss is computed at the
-    masked positions without keeping any logits (``mlm_loss.py``: one vocabulary-sized buffer
-    instead of four, same loss and gradients), and ``prediction_logits`` is None.
+    The training loop gets the same loss for a fraction of the work from ``pretraining_loss.py``
+    (the MLM head on the masked positions only, no logits kept).
     """
 
     def __init__(self, config: BertConfig):
@@ -177,30 +192,16 @@ class BertForPreTraining(BertPreTrainedModel):
         self.init_weights()
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None,
-                next_sentence_label=None, output_attentions=False, output_hidden_states=False,
-                masked_positions_only: bool = False, skip_padding: bool = False,
-                keep_logits: bool = True) -> BertForPreTrainingOutput:
-        if labels is None and (masked_positions_only or not keep_logits):
-            option = "masked_positions_only=True" if masked_positions_only else "keep_logits=False"
-            raise ValueError(f"{option} needs labels (-100 = not masked) to know the positions.")
-        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
-                        skip_padding)
-        hidden = out.last_hidden_state
-        nsp_logits = self.nsp(out.pooler_output)
-
-        mlm_hidden, mlm_targets = hidden, labels
-        if masked_positions_only or not keep_logits:
-            selected = labels != IGNORE_INDEX
-            mlm_hidden, mlm_targets = hidden[selected], labels[selected]      # [n_masked, ...]
-        mlm_loss = nsp_loss = prediction_logits = None
-        if not keep_logits:
-            mlm_loss = self.mlm.loss(mlm_hidden, mlm_targets)
-        else:
-            prediction_logits = self.mlm(mlm_hidden)          # [batch, seq, vocab] or [n_masked, vocab]
-            if labels is not None:
-                # mean over masked positions only: ignore_index drops every -100 from sum *and* count
-                mlm_loss = F.cross_entropy(prediction_logits.reshape(-1, self.config.vocab_size),
-                                           mlm_targets.reshape(-1), ignore_index=IGNORE_INDEX)
+                next_sentence_label=None, output_attentions=False,
+                output_hidden_states=False) -> BertForPreTrainingOutput:
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states)
+        nsp_logits = self.nsp(out.pooler_output)                        # [batch, 2]
+        prediction_logits = self.mlm(out.last_hidden_state)             # [batch, seq, vocab]
+        mlm_loss = nsp_loss = None
+        if labels is not None:
+            # mean over masked positions only: ignore_index drops every -100 from sum *and* count
+            mlm_loss = F.cross_entropy(prediction_logits.reshape(-1, self.config.vocab_size),
+                                       labels.reshape(-1), ignore_index=IGNORE_INDEX)
         if next_sentence_label is not None:
             nsp_loss = F.cross_entropy(nsp_logits, next_sentence_label.reshape(-1))
         losses = [x for x in (mlm_loss, nsp_loss) if x is not None]

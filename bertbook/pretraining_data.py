@@ -18,8 +18,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from .corpus import Document
-
-SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+from .tokenizer import SPECIAL_TOKENS
 
 
 @dataclass
@@ -66,7 +65,7 @@ class VocabInfo:
         if missing:
             raise ValueError(f"the tokenizer has no {', '.join(missing)} token(s); BERT pretraining needs "
                              "[CLS], [SEP] and [MASK] (train one with bertbook.train_wordpiece).")
-        special = frozenset(vocab[s] for s in SPECIALS if s in vocab)
+        special = frozenset(vocab[s] for s in SPECIAL_TOKENS if s in vocab)
         return cls(id_to_token, vocab["[MASK]"], special,
                    [i for i in range(len(id_to_token)) if i not in special and id_to_token[i]])
 
@@ -258,6 +257,8 @@ def collate(examples: Sequence[PretrainingExample], pad_token_id: int = 0) -> di
     """A batch padded to its *longest* example (not to max_seq_length): no compute on padding rows
     beyond what the batch needs. ``labels`` is -100 everywhere except the masked positions."""
     import torch
+
+    from .model import IGNORE_INDEX
     if not examples:
         raise ValueError("collate() got no examples.")
     width = max(len(ex.input_ids) for ex in examples)
@@ -265,7 +266,7 @@ def collate(examples: Sequence[PretrainingExample], pad_token_id: int = 0) -> di
     input_ids = torch.full((n, width), pad_token_id, dtype=torch.long)
     token_type_ids = torch.zeros((n, width), dtype=torch.long)
     attention_mask = torch.zeros((n, width), dtype=torch.long)
-    labels = torch.full((n, width), -100, dtype=torch.long)
+    labels = torch.full((n, width), IGNORE_INDEX, dtype=torch.long)
     for row, ex in enumerate(examples):
         k = len(ex.input_ids)
         input_ids[row, :k] = torch.tensor(ex.input_ids)

@@ -61,7 +61,7 @@ def load_tokenizer(name_or_path: str | Path = "bertbook") -> Tokenizer:
     """"bertbook" (our 8k vocab), "minilm" (BERT's uncased 30k vocab), or a tokenizer.json / vocab.txt /
     a checkpoint folder holding either."""
     if str(name_or_path) == "minilm":
-        from .weights import resolve_checkpoint_dir
+        from .checkpoints import resolve_checkpoint_dir
         path = resolve_checkpoint_dir("minilm") / "tokenizer.json"
     elif str(name_or_path) == "bertbook":
         path = SHIPPED_TOKENIZER

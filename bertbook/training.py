@@ -36,6 +36,7 @@ import torch.nn.functional as F
 
 from .config import BertConfig
 from .corpus import CORPUS_DIR, Document, load_corpus, load_library
+from .fast_pretraining import PreTrainingLoss, masked_lm_predictions
 from .model import IGNORE_INDEX, BertForPreTraining
 from .pretraining_data import (PretrainingExample, check_documents, collate, create_pretraining_examples,
                                examples_from_token_ids, remask, tokenize_documents)
@@ -255,7 +256,7 @@ class Trainer:
         if self.resumed_from is None:
             torch.manual_seed(args.seed + 1000 * (self.rank + 1))
         self.ddp = (torch.nn.parallel.DistributedDataParallel(
-            self.model, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+            PreTrainingLoss(self.model), device_ids=[self.device.index] if self.device.type == "cuda" else None)
             if self.distributed else None)
 
     @property
@@ -301,7 +302,7 @@ class Trainer:
         else:
             self.log(f"training from scratch: {self.model.num_parameters():,} parameters, {a.preset} preset, "
                      f"device {self.device}, {self.world_size} process(es), writing to {self.out}")
-        model = self.ddp or self.model
+        model = self.ddp or PreTrainingLoss(self.model)     # the loss alone, fast (fast_pretraining.py)
         if self.is_main:
             self.out.mkdir(parents=True, exist_ok=True)
         stop_requested = []
@@ -322,7 +323,7 @@ class Trainer:
                 for group in self.optimizer.param_groups:
                     group["lr"] = lr
                 model.train()
-                out = model(**batch, keep_logits=False)     # loss only: no logits kept (mlm_loss.py)
+                out = model(**batch)
                 out.loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.model.parameters(), a.max_grad_norm)
                 self.optimizer.step()
@@ -511,7 +512,7 @@ def evaluate_pretraining(model: BertForPreTraining, examples: list[PretrainingEx
     mlm_loss = mlm_correct = n_masked = nsp_loss = nsp_correct = 0.0
     for i in range(0, len(examples), batch_size):
         batch = {k: v.to(device) for k, v in collate(examples[i:i + batch_size], model.config.pad_token_id).items()}
-        out = model(**batch, masked_positions_only=True)
+        out = masked_lm_predictions(model, **batch)
         targets = batch["labels"][batch["labels"] != IGNORE_INDEX]
         mlm_loss += F.cross_entropy(out.prediction_logits, targets, reduction="sum").item()
         mlm_correct += (out.prediction_logits.argmax(-1) == targets).sum().item()

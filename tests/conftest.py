@@ -50,3 +50,31 @@ def batch(minilm_tokenizer):
 @pytest.fixture
 def seed():
     torch.manual_seed(0)
+
+
+# --- helpers shared by test modules ---------------------------------------------------------------
+def random_pretraining_batch(vocab, batch=3, seq=12):
+    """(input_ids, attention_mask, token_type_ids, labels, next_sentence_label): 3 sequences, two padded."""
+    g = torch.Generator().manual_seed(1)
+    ids = torch.randint(5, vocab, (batch, seq), generator=g)
+    mask = torch.ones(batch, seq, dtype=torch.long)
+    mask[1, 8:] = 0
+    mask[2, 5:] = 0
+    segs = torch.zeros(batch, seq, dtype=torch.long)
+    segs[:, 6:] = 1
+    labels = torch.full((batch, seq), -100)
+    labels[0, [1, 4]] = ids[0, [1, 4]]
+    labels[1, 2] = ids[1, 2]
+    labels[2, 3] = 7
+    return ids, mask, segs, labels, torch.tensor([0, 1, 0])
+
+
+def pretraining_pair(tmp_path):
+    """A random tiny BertForPreTraining (no dropout) and the same weights in transformers', copied
+    through save_pretrained."""
+    from transformers import BertForPreTraining as HFPre
+    from bertbook import BertConfig, BertForPreTraining
+    cfg = BertConfig.preset("tiny", vocab_size=500, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    ours = BertForPreTraining(cfg)
+    ours.save_pretrained(tmp_path)
+    return ours, HFPre.from_pretrained(str(tmp_path), attn_implementation="eager")

@@ -23,7 +23,7 @@ from bertbook.course.edition import lesson_paths, solved_notebook, student_noteb
 
 REPO = Path(__file__).resolve().parents[1]
 LESSONS = lesson_paths(REPO / "notebooks")
-CHECK_TIMEOUT_S = int(os.environ.get("BERTBOOK_CHECK_TIMEOUT", 1200))   # per notebook; a busy machine is slow
+CHECK_TIMEOUT_S = int(os.environ.get("BERTBOOK_CHECK_TIMEOUT", 3600))   # per notebook: lesson 8 took 22 min on a busy 2-core machine
 
 
 def tags(cell) -> list[str]:
@@ -173,9 +173,16 @@ def test_student_edition_has_no_solutions_and_keeps_the_rest(student_dir):
     assert len(solutions) >= 2 * len(LESSONS)
     for path in written:
         teacher, student = read(REPO / "notebooks" / path.name), read(path)
-        text = path.read_text()
-        for source in solutions:                          # no solution source, anywhere in the file
-            assert json.dumps(source)[1:-1] not in text, (path.name, source[:80])
+        sources = "\n".join(c.source for c in student.cells)
+        for source in solutions:                          # no solution source in any student notebook
+            assert source not in sources, (path.name, source[:80])
+        # nor any line that only a solution has (a stub and its solution share the `def` line)
+        elsewhere = {line.strip() for c in teacher.cells if "solution" not in tags(c) for line in c.source.splitlines()}
+        own = {line.strip() for c in teacher.cells if "solution" in tags(c) for line in c.source.splitlines()}
+        leaked = [line for line in own - elsewhere if len(line) > 20 and line in sources]
+        assert not leaked, (path.name, leaked[:3])
+        teacher_sources = "\n".join(c.source for c in teacher.cells)      # the same test sees them there
+        assert [line for line in own - elsewhere if len(line) > 20 and line in teacher_sources]
         kept = [c for c in teacher.cells if "solution" not in tags(c)]
         assert [c.source for c in student.cells] == [c.source for c in kept]
         for t, s in zip(kept, student.cells):

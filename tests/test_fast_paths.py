@@ -47,18 +47,22 @@ def test_skip_padding_matches_transformers_at_real_positions(minilm, minilm_dir,
     assert got.last_hidden_state[~real].abs().max() == 0
 
 
-@pytest.mark.parametrize("keep_logits", [True, False])
-def test_skip_padding_gives_transformers_gradients(tmp_path, seed, keep_logits):
-    """Training through the packed path, with the usual loss or the fused one that keeps no logits
-    (``mlm_loss.py``): same loss and gradients as transformers' padded model."""
+@pytest.mark.parametrize("fast_path", ["pretraining_loss", "masked_lm_predictions"])
+def test_skip_padding_gives_transformers_gradients(tmp_path, seed, fast_path):
+    """Training through the packed path, with the loss that keeps no logits (``mlm_loss.py``) or
+    with the logits at the masked positions: same loss and gradients as transformers' padded model."""
+    from bertbook import fast_pretraining
     from bertbook.weights import to_transformers
-    from tests.test_model_parity import _random_batch, pretraining_pair
+    from tests.conftest import pretraining_pair, random_pretraining_batch
     ours, ref = pretraining_pair(tmp_path)
-    ids, mask, segs, labels, nsp = _random_batch(ours.config.vocab_size)
+    ids, mask, segs, labels, nsp = random_pretraining_batch(ours.config.vocab_size)
     assert (mask == 0).any()
-    a = ours(ids, mask, segs, labels=labels, next_sentence_label=nsp, masked_positions_only=True, skip_padding=True,
-             keep_logits=keep_logits)
-    assert (a.prediction_logits is None) == (not keep_logits)
+    a = getattr(fast_pretraining, fast_path)(ours, ids, mask, segs, labels=labels, next_sentence_label=nsp,
+                                             skip_padding=True)
+    if fast_path == "pretraining_loss":
+        assert a.prediction_logits is None
+    else:
+        assert a.prediction_logits.shape == (int((labels != -100).sum()), ours.config.vocab_size)
     b = ref(input_ids=ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)
     assert abs(a.loss.item() - b.loss.item()) <= 1e-5
     a.loss.backward()
@@ -66,3 +70,40 @@ def test_skip_padding_gives_transformers_gradients(tmp_path, seed, keep_logits):
     ref_grads = {n: p.grad for n, p in ref.named_parameters()}
     for name, g in to_transformers({n: p.grad for n, p in ours.named_parameters()}).items():
         assert (g - ref_grads[name]).abs().max() <= 1e-5, name
+
+
+def test_pretraining_loss_module_is_the_function(tmp_path, seed):
+    """``PreTrainingLoss`` (what DDP and torch.compile wrap) gives ``pretraining_loss``'s numbers and
+    exposes exactly the model's parameters, so an optimizer over either trains the same tensors."""
+    from bertbook.fast_pretraining import PreTrainingLoss, pretraining_loss
+    from tests.conftest import pretraining_pair, random_pretraining_batch
+    ours, _ = pretraining_pair(tmp_path)
+    ids, mask, segs, labels, nsp = random_pretraining_batch(ours.config.vocab_size)
+    wrapped = PreTrainingLoss(ours, skip_padding=True)
+    assert [id(p) for p in wrapped.parameters()] == [id(p) for p in ours.parameters()]
+    a = wrapped(ids, mask, segs, labels, nsp)
+    b = pretraining_loss(ours, ids, mask, segs, labels, nsp, skip_padding=True)
+    torch.testing.assert_close(a.loss, b.loss)
+    torch.testing.assert_close(a.mlm_loss, b.mlm_loss)
+    torch.testing.assert_close(a.nsp_loss, b.nsp_loss)
+
+
+def test_skip_padding_leaves_no_hooks_behind(minilm, batch):
+    """The packed path wraps the encoder for one call only: afterwards (even after an error) the
+    layers run on the grid as before."""
+    layer = minilm.encoder.layer[0]
+    hooks = lambda: (len(layer.attention.qkv._forward_hooks), len(layer.attention.output._forward_pre_hooks))
+    assert hooks() == (0, 0)
+    with torch.no_grad():
+        minilm(**batch, skip_padding=True)
+    assert hooks() == (0, 0)
+
+    def fail(module, args):
+        raise RuntimeError("a failure inside the encoder")
+    failing = minilm.encoder.layer[-1].register_forward_pre_hook(fail)
+    try:
+        with torch.no_grad(), pytest.raises(RuntimeError, match="inside the encoder"):
+            minilm(**batch, skip_padding=True)
+    finally:
+        failing.remove()
+    assert hooks() == (0, 0)

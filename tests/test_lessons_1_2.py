@@ -16,6 +16,7 @@ from bertbook.exercises import ExerciseError
 from bertbook.exercises import positional_encoding as pe_ex
 from bertbook.exercises import tokenization as tok_ex
 from bertbook.widgets.positions import PositionExplorer, position_explorer
+from bertbook.widgets.render import png_size
 from bertbook.widgets.tokens import TokenComparison, TokenTable, compare_tokenizers, token_table
 from bertbook.wordpiece_merges import alphabet_size, learn_merges, vocabulary_after
 
@@ -137,8 +138,10 @@ def test_position_widget_on_a_learned_table_and_its_fallback():
     assert torch.allclose(torch.tensor(w.panels.dim_curve.get_ydata()), table[:, 9])
     assert w.readout.value == f"table[5, 9] = {float(table[5, 9]):.4f}"
     assert w.position.max == 29 and w.dimension.max == 11
-    bundle = w._repr_mimebundle_()
+    bundle, metadata = w._repr_mimebundle_()
     assert base64.b64decode(bundle["image/png"]) == bytes(w.image.value)                    # static picture for GitHub
+    width, height = png_size(bytes(w.image.value))                                          # drawn at 2x, shown at 1x
+    assert metadata["image/png"] == {"width": width // 2, "height": height // 2}
     assert "application/vnd.jupyter.widget-view+json" in bundle
 
 

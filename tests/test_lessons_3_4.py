@@ -17,6 +17,7 @@ from bertbook.exercises import encoder as ex4
 from bertbook.parameters import count_by_part, parameter_count, parameter_rows, parameter_table
 from bertbook.widgets.attention import (AttentionViewer, as_attention_array, attention_figure,
                                         attention_viewer, model_attentions, widgets_available)
+from bertbook.widgets.render import png_size
 
 TOKENS = ["[CLS]", "the", "cat", "sat", "[SEP]"]
 
@@ -101,9 +102,10 @@ def test_viewer_controls_and_labels(attentions):
     ax = viewer.heatmap.axes
     assert [t.get_text() for t in ax.get_xticklabels()] == TOKENS
     assert [t.get_text() for t in ax.get_yticklabels()] == TOKENS
-    bundle = viewer._repr_mimebundle_()
+    bundle, metadata = viewer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert base64.b64decode(bundle["image/png"]) == viewer.image.value
+    assert metadata["image/png"]["width"] * 2 <= png_size(bytes(viewer.image.value))[0]    # sharp: 2 pixels per CSS pixel
     assert bundle["text/plain"] == "AttentionViewer(3 layers x 4 heads, 5 tokens; showing layer 0, head 0)"
 
 

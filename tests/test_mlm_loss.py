@@ -57,16 +57,23 @@ def test_bad_inputs_say_what_to_fix():
         masked_lm_loss(h, w, b, y[:3])
 
 
-def test_model_keep_logits_false_needs_labels_and_returns_no_logits(seed):
+def test_pretraining_loss_needs_labels_and_returns_no_logits(seed):
+    from bertbook.fast_pretraining import masked_lm_predictions, pretraining_loss
     cfg = BertConfig.preset("tiny", vocab_size=300)
     model = BertForPreTraining(cfg)
     ids = torch.randint(5, 300, (2, 10))
-    with pytest.raises(ValueError, match="keep_logits=False needs labels"):
-        model(ids, keep_logits=False)
+    with pytest.raises(ValueError, match="pretraining_loss needs labels"):
+        pretraining_loss(model, ids)
+    with pytest.raises(ValueError, match="masked_lm_predictions needs labels"):
+        masked_lm_predictions(model, ids)
     labels = torch.full_like(ids, -100)
     labels[:, 3] = ids[:, 3]
     model.eval()
-    out = model(ids, labels=labels, keep_logits=False)
-    kept = model(ids, labels=labels, masked_positions_only=True)
+    out = pretraining_loss(model, ids, labels=labels)
+    kept = masked_lm_predictions(model, ids, labels=labels)
+    full = model(ids, labels=labels)
     assert out.prediction_logits is None
+    assert full.prediction_logits.shape == (2, 10, 300)          # the textbook model: every position
     torch.testing.assert_close(out.mlm_loss, kept.mlm_loss, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(out.mlm_loss, full.mlm_loss, atol=1e-5, rtol=1e-5)
+    assert torch.equal(out.loss, out.mlm_loss) and out.nsp_loss is None     # no NSP label: the loss is the MLM loss

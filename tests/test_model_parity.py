@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification, BertModel, encode
-from tests.conftest import SENTENCES
+from tests.conftest import SENTENCES, pretraining_pair, random_pretraining_batch
 
 
 @pytest.fixture(scope="module")
@@ -42,37 +42,12 @@ def test_mean_pooled_embeddings_match_sentence_transformers(minilm, minilm_token
     assert cos.min() >= 0.9999, cos
 
 
-def _random_batch(vocab, batch=3, seq=12):
-    g = torch.Generator().manual_seed(1)
-    ids = torch.randint(5, vocab, (batch, seq), generator=g)
-    mask = torch.ones(batch, seq, dtype=torch.long)
-    mask[1, 8:] = 0
-    mask[2, 5:] = 0
-    segs = torch.zeros(batch, seq, dtype=torch.long)
-    segs[:, 6:] = 1
-    labels = torch.full((batch, seq), -100)
-    labels[0, [1, 4]] = ids[0, [1, 4]]
-    labels[1, 2] = ids[1, 2]
-    labels[2, 3] = 7
-    return ids, mask, segs, labels, torch.tensor([0, 1, 0])
-
-
-def pretraining_pair(tmp_path):
-    """A random tiny BertForPreTraining (no dropout) and the same weights in transformers', copied
-    through save_pretrained."""
-    from transformers import BertForPreTraining as HFPre
-    cfg = BertConfig.preset("tiny", vocab_size=500, hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
-    ours = BertForPreTraining(cfg)
-    ours.save_pretrained(tmp_path)
-    return ours, HFPre.from_pretrained(str(tmp_path), attn_implementation="eager")
-
-
 def test_pretraining_matches_transformers(tmp_path, seed):
     """Random weights, copied through save_pretrained into transformers: same logits, loss, grads."""
     from bertbook.weights import to_transformers
     ours, ref = pretraining_pair(tmp_path)
     cfg = ours.config
-    ids, mask, segs, labels, nsp = _random_batch(cfg.vocab_size)
+    ids, mask, segs, labels, nsp = random_pretraining_batch(cfg.vocab_size)
     a = ours(ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)
     b = ref(input_ids=ids, attention_mask=mask, token_type_ids=segs, labels=labels, next_sentence_label=nsp)
     assert (a.prediction_logits - b.prediction_logits).abs().max() <= 1e-5
@@ -89,11 +64,13 @@ def test_pretraining_matches_transformers(tmp_path, seed):
 
 
 def test_masked_positions_only_gives_the_same_loss(seed):
+    from bertbook.fast_pretraining import masked_lm_predictions
     cfg = BertConfig.preset("tiny", vocab_size=500)
     model = BertForPreTraining(cfg).eval()
-    ids, mask, segs, labels, nsp = _random_batch(cfg.vocab_size)
+    ids, mask, segs, labels, nsp = random_pretraining_batch(cfg.vocab_size)
     full = model(ids, mask, segs, labels=labels, next_sentence_label=nsp)
-    fast = model(ids, mask, segs, labels=labels, next_sentence_label=nsp, masked_positions_only=True)
+    fast = masked_lm_predictions(model, ids, mask, segs, labels=labels, next_sentence_label=nsp)
+    assert full.prediction_logits.shape == (*ids.shape, cfg.vocab_size)
     assert fast.prediction_logits.shape == (int((labels != -100).sum()), cfg.vocab_size)
     torch.testing.assert_close(fast.prediction_logits, full.prediction_logits[labels != -100])
     torch.testing.assert_close(fast.loss, full.loss)
@@ -105,7 +82,7 @@ def test_sequence_classification_matches_transformers(tmp_path, seed):
     ours = BertForSequenceClassification(cfg)
     ours.save_pretrained(tmp_path)
     ref = HFCls.from_pretrained(str(tmp_path))
-    ids, mask, segs, _, _ = _random_batch(cfg.vocab_size)
+    ids, mask, segs, _, _ = random_pretraining_batch(cfg.vocab_size)
     y = torch.tensor([0, 2, 1])
     a, b = ours(ids, mask, segs, labels=y), ref(input_ids=ids, attention_mask=mask, token_type_ids=segs, labels=y)
     assert (a.logits - b.logits).abs().max() <= 1e-5
@@ -124,3 +101,19 @@ def test_mlm_decoder_is_tied_to_word_embeddings():
     model = BertForPreTraining(BertConfig.preset("tiny"))
     assert model.mlm.decoder.weight is model.bert.embeddings.word_embeddings.weight
     assert model.bert.embeddings.word_embeddings.weight[0].abs().max() == 0      # [PAD] row
+
+
+@pytest.mark.parametrize("task_class", [BertForPreTraining, BertForSequenceClassification])
+def test_task_models_draw_each_weight_once(task_class):
+    """The encoder inside a task model initialised itself; the task model adds its heads without
+    drawing the encoder again, so with one seed it is the very encoder BertModel builds."""
+    cfg = BertConfig.preset("tiny", vocab_size=300, num_labels=3)
+    torch.manual_seed(0)
+    alone = BertModel(cfg)
+    torch.manual_seed(0)
+    task = task_class(cfg)
+    for name, t in alone.state_dict().items():
+        assert torch.equal(task.bert.state_dict()[name], t), name
+    assert task.bert.embeddings.word_embeddings.weight[cfg.pad_token_id].abs().max() == 0   # [PAD] row stays zero
+    head = task.mlm.dense if task_class is BertForPreTraining else task.classifier
+    assert 0.015 < head.weight.std().item() < 0.025 and head.bias.abs().max() == 0          # the head: N(0, 0.02), 0

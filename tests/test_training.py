@@ -16,10 +16,11 @@ import torch
 import torch.nn.functional as F
 
 from bertbook.corpus import REPO_DIR, load_corpus
-from bertbook.model import BertForPreTraining
+from bertbook.fast_pretraining import masked_lm_predictions, pretraining_loss
+from bertbook.model import BertForPreTraining, load_pretrained
+from bertbook.pretraining_data import collate
 from bertbook.training import (Trainer, TrainingArguments, evaluate_pretraining, latest_checkpoint, lr_at,
                                pretrain)
-from bertbook.weights import load_pretrained
 
 SMALL = dict(batch_size=8, max_seq_length=64, short_seq_length=32, short_seq_fraction=0.5, eval_every=2,
              eval_examples=32, eval_fraction=0.1, save_every=3, threads=1, progress=False, device="cpu",
@@ -201,8 +202,9 @@ def test_mlm_loss_counts_masked_positions_only(corpus):
     batch = t.batch_for(0)
     model = t.model.eval()
     with torch.no_grad():
-        full = model(**{k: v for k, v in batch.items()}, masked_positions_only=False)
-        fast = model(**batch, masked_positions_only=True)
+        full = model(**batch)
+        fast = masked_lm_predictions(model, **batch)
+        loss_only = pretraining_loss(model, **batch)
     labels = batch["labels"]
     masked = labels != -100
     assert 0.05 < masked.sum() / batch["attention_mask"].sum() < 0.25
@@ -211,12 +213,24 @@ def test_mlm_loss_counts_masked_positions_only(corpus):
     ref = -(logp[masked].gather(1, labels[masked][:, None])).mean()
     assert fast.mlm_loss.item() == pytest.approx(ref.item(), abs=1e-5)
     assert full.mlm_loss.item() == pytest.approx(ref.item(), abs=1e-5)
+    assert loss_only.mlm_loss.item() == pytest.approx(ref.item(), abs=1e-5)
     # averaging over every position (the textbook bug) gives a different number
     all_pos = F.cross_entropy(full.prediction_logits.flatten(0, 1), torch.where(masked, labels, batch["input_ids"]).flatten())
     assert abs(all_pos.item() - ref.item()) > 0.01
-    # the held-out evaluation reports sane numbers
-    ev = evaluate_pretraining(model, t.eval_examples)
-    assert 0 <= ev["mlm_accuracy"] <= 1 and ev["mlm_loss"] > 0 and 0 <= ev["nsp_accuracy"] <= 1
+    # the held-out evaluation (masked positions only, uneven batches) gives the textbook forward's
+    # numbers on all the examples at once: sums over every masked position, not means of batch means
+    ev = evaluate_pretraining(model, t.eval_examples, batch_size=7)
+    whole = collate(t.eval_examples, model.config.pad_token_id)
+    with torch.no_grad():
+        out = model(**whole)
+    masked, nsp = whole["labels"] != -100, whole["next_sentence_label"]
+    logits, targets = out.prediction_logits[masked], whole["labels"][masked]
+    one_flip = 1 / len(targets) + 1e-4                   # float noise may flip at most a near-tie
+    assert ev["mlm_loss"] == pytest.approx(F.cross_entropy(logits, targets).item(), abs=1e-3)
+    assert ev["mlm_accuracy"] == pytest.approx((logits.argmax(-1) == targets).float().mean().item(), abs=one_flip)
+    assert ev["nsp_loss"] == pytest.approx(F.cross_entropy(out.seq_relationship_logits, nsp).item(), abs=1e-3)
+    assert ev["nsp_accuracy"] == pytest.approx((out.seq_relationship_logits.argmax(-1) == nsp).float().mean().item(),
+                                               abs=1 / len(nsp) + 1e-4)
 
 
 def test_resampled_pairs_are_new_each_epoch_and_deterministic(corpus, tmp_path):

@@ -19,34 +19,9 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import figure_png, show_png, widgets_available
-
-
-def as_attention_array(attentions, tokens: Sequence[str]) -> np.ndarray:
-    """bertviz-format attentions -> one float array ``[layers, heads, T, T]``, checked against tokens."""
-    if isinstance(attentions, (str, bytes)) or not hasattr(attentions, "__len__") or len(attentions) == 0:
-        raise ValueError("attentions must be a non-empty list/tuple with one [1, heads, T, T] tensor per "
-                         "layer, e.g. model(**batch, output_attentions=True).attentions")
-    layers = []
-    for i, a in enumerate(attentions):
-        if hasattr(a, "detach"):                      # a torch tensor, maybe on the GPU
-            a = a.detach().float().cpu().numpy()
-        a = np.asarray(a, dtype=np.float32)
-        if a.ndim == 4:
-            if a.shape[0] != 1:
-                raise ValueError(f"layer {i} holds a batch of {a.shape[0]} sequences; the viewer shows one: "
-                                 "pass [a[b:b+1] for a in attentions] for sequence b (and its own tokens).")
-            a = a[0]
-        if a.ndim != 3 or a.shape[1] != a.shape[2]:
-            raise ValueError(f"layer {i} has shape {a.shape}; expected [1, heads, T, T] (bertviz's format).")
-        layers.append(a)
-    if len({a.shape for a in layers}) != 1:
-        raise ValueError(f"all layers must have the same [heads, T, T] shape, got {sorted({a.shape for a in layers})}")
-    array = np.stack(layers)
-    if len(tokens) != array.shape[-1]:
-        raise ValueError(f"{len(tokens)} tokens for attention maps over {array.shape[-1]} positions: pass the "
-                         "tokens of the same encoded text (with [CLS]/[SEP]), e.g. from model_attentions().")
-    return array
+from ..attention_maps import as_attention_array, model_attentions  # noqa: F401  (importable from here too)
+from ..attention_maps import check_layer_head as _check_index
+from .render import figure_png, png_metadata, show_png, widgets_available
 
 
 def _figure_size(n_tokens: int) -> tuple[float, float]:
@@ -84,13 +59,6 @@ def _title(layer: int, head: int) -> str:
     return f"layer {layer}, head {head}"
 
 
-def _check_index(array: np.ndarray, layer: int, head: int) -> None:
-    n_layers, n_heads = array.shape[:2]
-    if not 0 <= layer < n_layers or not 0 <= head < n_heads:
-        raise IndexError(f"layer {layer}, head {head} does not exist: layers are 0..{n_layers - 1}, "
-                         f"heads 0..{n_heads - 1} (counted from 0, as in attentions[layer][0, head]).")
-
-
 class SelectedMap:
     """What the attention viewers share: a layer and a head dropdown that pick one [T, T] map of
     ``self.attentions``, drawn on ``self.figure`` into ``self.image``, and shown with a PNG of it for
@@ -114,8 +82,9 @@ class SelectedMap:
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)
-        data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")   # for GitHub / nbviewer
-        return data
+        png = bytes(self.image.value)
+        data["image/png"] = base64.b64encode(png).decode("ascii")   # for GitHub / nbviewer
+        return data, png_metadata(png)                              # shown at 1x, sharp at 2x
 
     def __repr__(self) -> str:
         n_layers, n_heads, n_tokens = self.attentions.shape[:3]
@@ -199,26 +168,3 @@ def attention_viewer(attentions, tokens: Sequence[str], layer: int = 0, head: in
     if interactive:
         return AttentionViewer(attentions, tokens, layer, head, vmax)
     return attention_figure(attentions, tokens, layer, head, vmax)
-
-
-def model_attentions(model, tokenizer, text: str, text_pair: str | None = None):
-    """Run ``model`` on one text (or pair) and return ``(attentions, tokens)`` for the viewer:
-    attentions in bertviz's format (a tuple of ``[1, heads, T, T]`` CPU tensors, one per layer)."""
-    import torch
-
-    from ..tokenizer import encode
-
-    if not isinstance(text, str):
-        raise TypeError("model_attentions takes one text (a string); the viewer shows one sequence.")
-    max_positions = getattr(getattr(model, "config", None), "max_position_embeddings", 512)
-    batch = encode(tokenizer, text, text_pair, max_length=max_positions)
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            out = model(**{k: v.to(device) for k, v in batch.items()}, output_attentions=True)
-    finally:
-        model.train(was_training)
-    encoding = tokenizer.encode(text, text_pair) if text_pair is not None else tokenizer.encode(text)
-    return tuple(a.cpu() for a in out.attentions), list(encoding.tokens)

@@ -16,7 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from .attention import SelectedMap, _check_index, as_attention_array, widgets_available
+from ..attention_maps import as_attention_array, check_layer_head
+from .attention import SelectedMap, widgets_available
 from .render import show_png
 
 ALL = -1          # "focus" value meaning: every query token
@@ -64,7 +65,7 @@ def attention_lines_figure(attentions, tokens: Sequence[str], layer: int = 0, he
                            focus: int = ALL, threshold: float = 0.02) -> Figure:
     """The static lines view of one (layer, head) as a matplotlib Figure."""
     array = as_attention_array(attentions, tokens)
-    _check_index(array, layer, head)
+    check_layer_head(array, layer, head)
     fig = _figure(len(tokens))
     draw_attention_lines(fig.add_subplot(), array[layer, head], tokens, focus, threshold, _title(layer, head))
     return fig
@@ -80,7 +81,7 @@ class AttentionLinesViewer(SelectedMap):
         self.attentions = as_attention_array(attentions, tokens)
         self.tokens = list(tokens)
         self.threshold, self.dpi = threshold, dpi
-        _check_index(self.attentions, layer, head)
+        check_layer_head(self.attentions, layer, head)
         n_layers, n_heads = self.attentions.shape[:2]
         self.figure = _figure(len(self.tokens), dpi)
         FigureCanvasAgg(self.figure)

@@ -16,7 +16,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .attention import widgets_available
-from .render import figure_png, show_png
+from .render import figure_png, png_metadata, show_png
 
 MODELS = {"MiniLM, MLM-trained (minilm-mlm)": "minilm-mlm", "our tiny BERT (bertbook-tiny)": "bertbook-tiny"}
 WORD = re.compile(r"\[MASK\]|[A-Za-z0-9']+")
@@ -137,7 +137,9 @@ class FillMaskWidget:
         data = self.widget._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)
         if self.image.value:
-            data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
+            png = bytes(self.image.value)
+            data["image/png"] = base64.b64encode(png).decode("ascii")
+            return data, png_metadata(png)                          # shown at 1x, sharp at 2x
         return data
 
     def __repr__(self) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 
-from .render import figure_png, show_png, widgets_available
+from .render import figure_png, png_metadata, show_png, widgets_available
 
 
 def _as_table(table, max_len: int, d_model: int):
@@ -123,7 +123,7 @@ class PositionExplorer:
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude)
         bundle["text/plain"] = repr(self)
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")   # where widgets cannot render
-        return bundle
+        return bundle, png_metadata(bytes(self.image.value))                      # shown at 1x, sharp at 2x
 
     def __repr__(self) -> str:
         return f"PositionExplorer(position={self.position.value}, dimension={self.dimension.value})"

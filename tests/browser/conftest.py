@@ -1,19 +1,25 @@
-"""Browser tests: a real JupyterLab server, a real headless Chromium, driven by Playwright.
+"""Browser tests: a real Jupyter server, a real headless Chromium, driven by Playwright.
 
-The lessons' widgets are tested the way a student meets them: JupyterLab opens the notebook,
-"Run All Cells" is clicked in the Run menu, and the test reads and clicks the rendered page.
+The lessons' widgets are tested the way a student meets them, in both front ends students use:
+JupyterLab and Jupyter Notebook 7 (the `notebook` package) open the notebook, "Run All Cells" is
+clicked in the Run menu, and the test reads and clicks the rendered page. Every browser test runs
+once per front end (the module-scoped `frontend` fixture: ids `jupyterlab` and `notebook7`), with the
+same assertions; one server serves both (`/lab/...` and `/notebooks/...`).
 
 Set-up, all per test session and always torn down (fixture finalisers):
   * a temporary Jupyter root: `notebooks/` holds *copies* of the lessons (so JupyterLab can never
     save outputs over the committed notebooks) and everything else in the repo is symlinked;
   * temporary Jupyter config/settings/workspace folders (no user settings leak in; autosave off;
     every cell kept in the DOM, not virtualised);
-  * `jupyter lab` on a free 127.0.0.1 port with a random token;
-  * Debian's /usr/bin/chromium (or $BERTBOOK_CHROMIUM), headless, through Playwright.
+  * `jupyter lab` on a free 127.0.0.1 port with a random token (Notebook 7 is a server extension
+    of the same server);
+  * Debian's /usr/bin/chromium (or $BERTBOOK_CHROMIUM), headless, through Playwright, at device
+    pixel ratio 2 (a HiDPI screen: blurry images would show, and screenshots are sharp).
 
 Where Chromium or Playwright is missing the tests are skipped with a message saying what to
 install -- unless the environment variable CI is set, where they fail instead.
-Screenshots, the server log and the browser console go to test-artifacts/browser/.
+Screenshots (named `jupyterlab-...png` and `notebook7-...png`), the server log and the browser
+console go to test-artifacts/browser/.
 """
 from __future__ import annotations
 
@@ -40,6 +46,8 @@ SERVER_START_TIMEOUT_S = float(os.environ.get("BERTBOOK_SERVER_TIMEOUT", 180))
 PAGE_TIMEOUT_S = float(os.environ.get("BERTBOOK_PAGE_TIMEOUT", 120))
 RUN_ALL_TIMEOUT_S = float(os.environ.get("BERTBOOK_RUN_ALL_TIMEOUT", 900))
 WIDGET_TIMEOUT_S = float(os.environ.get("BERTBOOK_WIDGET_TIMEOUT", 120))
+DEVICE_SCALE_FACTOR = 2
+FRONTENDS = ("jupyterlab", "notebook7")
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -236,6 +244,7 @@ def lab_server(tmp_path_factory):
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
            "--LabApp.expose_app_in_browser=True",          # lets the test read cell models
+           "--JupyterNotebookApp.expose_app_in_browser=True",   # the same in Notebook 7
            "--LabApp.news_url=None",
            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            # Should pytest be killed before its finalisers run, the server still goes: idle
@@ -292,7 +301,8 @@ def browser(lab_server, tmp_path_factory):
         context = pw.chromium.launch_persistent_context(
             str(tmp_path_factory.mktemp("chromium-profile")),
             executable_path=_chromium_path(), headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000}, timeout=PAGE_TIMEOUT_S * 1000)
+            viewport={"width": 1400, "height": 1000}, device_scale_factor=DEVICE_SCALE_FACTOR,
+            timeout=PAGE_TIMEOUT_S * 1000)
         try:
             yield context
         finally:
@@ -302,19 +312,30 @@ def browser(lab_server, tmp_path_factory):
 
 
 class NotebookPage:
-    """One notebook open in JupyterLab, with the few UI actions the tests need."""
+    """One notebook open in JupyterLab or Notebook 7, with the few UI actions the tests need.
 
-    def __init__(self, page, server: LabServer, path: str, console: list[str]):
+    Both front ends are built from the same JupyterLab components, so the page has the same CSS
+    classes (.jp-NotebookPanel, .jp-CodeCell, .lm-MenuBar ...) and the same menus; only the URL
+    differs."""
+
+    def __init__(self, page, server: LabServer, path: str, console: list[str], frontend: str = "jupyterlab"):
+        if frontend not in FRONTENDS:
+            raise ValueError(f"frontend must be one of {FRONTENDS}, got {frontend!r}")
         self.page, self.server, self.path, self.console = page, server, path, console
+        self.frontend = frontend
         self.run_state: dict | None = None
         self.missing: set[str] = set()
 
     # ---- opening and running ---------------------------------------------------------------
-    def open(self) -> None:
+    def url(self) -> str:
+        if self.frontend == "notebook7":
+            return f"{self.server.url}/notebooks/{self.path}?token={self.server.token}"
         # A fresh workspace per page, so a tab never restores another test's open notebooks.
         workspace = f"test-{Path(self.path).stem}-{secrets.token_hex(4)}"
-        self.page.goto(f"{self.server.url}/lab/workspaces/{workspace}/tree/{self.path}"
-                       f"?token={self.server.token}", timeout=PAGE_TIMEOUT_S * 1000)
+        return f"{self.server.url}/lab/workspaces/{workspace}/tree/{self.path}?token={self.server.token}"
+
+    def open(self) -> None:
+        self.page.goto(self.url(), timeout=PAGE_TIMEOUT_S * 1000)
         self.page.locator(".jp-NotebookPanel .jp-Notebook .jp-Cell").first.wait_for(
             timeout=PAGE_TIMEOUT_S * 1000)
         self.wait_kernel_idle(PAGE_TIMEOUT_S)
@@ -452,9 +473,18 @@ class NotebookPage:
             time.sleep(0.2)
         raise AssertionError("could not read the image bytes (blob URL kept failing)")
 
+    def nudge_slider(self, handle, direction: int, pixels: float = 20) -> None:
+        """Move an ipywidgets slider as a mouse user does: click its track `pixels` CSS pixels right
+        (direction +1) or left (-1) of the handle. Arrow keys on a focused handle work in
+        JupyterLab, but Notebook 7 does not pass them to the slider, so the tests click instead."""
+        handle.scroll_into_view_if_needed(timeout=WIDGET_TIMEOUT_S * 1000)
+        at = handle.bounding_box()
+        self.page.mouse.click(at["x"] + at["width"] / 2 + direction * pixels, at["y"] + at["height"] / 2)
+
     def screenshot(self, locator, name: str) -> Path:
+        """Save a screenshot of `locator` as test-artifacts/browser/<frontend>-<name>."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / name
+        path = ARTIFACTS / f"{self.frontend}-{name}"
         locator.scroll_into_view_if_needed(timeout=WIDGET_TIMEOUT_S * 1000)
         locator.screenshot(path=str(path), timeout=WIDGET_TIMEOUT_S * 1000)
         return path
@@ -471,18 +501,25 @@ def _screenshot_on_failure(request):
     if report is None or not report.failed:
         return
     for nb in _OPEN_PAGES:
-        name = f"FAILED-{request.node.name}-{Path(nb.path).stem}.png"
+        name = f"FAILED-{request.node.name}-{nb.frontend}-{Path(nb.path).stem}.png"
         try:
             nb.page.screenshot(path=str(ARTIFACTS / name), timeout=30_000)
         except Exception as error:  # a screenshot must not hide the real failure
             print(f"no failure screenshot: {error}")
 
 
-@pytest.fixture(scope="module")
-def open_notebook(lab_server, browser):
-    """Factory: open a notebook in a new tab and run all its cells through the UI.
+@pytest.fixture(scope="module", params=FRONTENDS)
+def frontend(request) -> str:
+    """The front end a module's tests run in: every browser test runs in both."""
+    return request.param
 
-    Returns (NotebookPage, run_state). The tab is closed, and its kernel shut down, at module end.
+
+@pytest.fixture(scope="module")
+def open_notebook(lab_server, browser, frontend):
+    """Factory: open a notebook in a new tab of `frontend` and run all its cells through the UI.
+
+    Returns (NotebookPage, run_state). The tab is closed, and its kernel shut down, at module end
+    (and before the same module runs in the other front end).
     """
     pages = []
 
@@ -496,7 +533,7 @@ def open_notebook(lab_server, browser):
         console: list[str] = []
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}"))
         page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
-        nb = NotebookPage(page, lab_server, rel_path, console)
+        nb = NotebookPage(page, lab_server, rel_path, console, frontend)
         pages.append(nb)
         _OPEN_PAGES.append(nb)
         nb.open()
@@ -506,7 +543,7 @@ def open_notebook(lab_server, browser):
     yield _open
 
     for nb in pages:
-        stem = Path(nb.path).stem
+        stem = f"{nb.frontend}-{Path(nb.path).stem}"
         (ARTIFACTS / f"{stem}-console.log").write_text("\n".join(nb.console))
         try:  # the page as it was left: the first thing to look at when a test failed
             nb.page.screenshot(path=str(ARTIFACTS / f"{stem}-page.png"), timeout=30_000)

@@ -101,3 +101,27 @@ def test_layer_selector_changes_the_image(lesson3):
     layer.select_option(first)
     back = _wait_for_digest(nb, image, lambda d: d == before)
     assert back == before, f"going back to layer {first} did not bring its heatmap back"
+
+
+def test_figures_are_sharp_at_device_pixel_ratio_2(lesson3):
+    """The browser runs at device pixel ratio 2 (a HiDPI screen). A crisp picture has at least 2
+    image pixels per CSS pixel: the viewer's PNG (drawn at 2x, shown at 1x) and the lesson's
+    matplotlib figures (the "retina" inline format) alike. A 1x PNG would be scaled up, blurry."""
+    nb, _ = lesson3
+    assert nb.page.evaluate("window.devicePixelRatio") == 2
+    viewer = nb.widget(VIEWER)
+    image = viewer.locator(".bertbook-attention-image")
+    image.scroll_into_view_if_needed()
+    natural, shown = image.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]")
+    assert shown > 100 and natural >= 2 * shown, f"the heatmap has {natural} pixels for {shown} CSS pixels"
+    nb.screenshot(viewer, "lesson03-attention-viewer-dpr2.png")
+    figures = nb.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedImage img")
+    assert figures.count() >= 1, "no matplotlib figure in the lesson's outputs"
+    sizes = []
+    for i in range(figures.count()):
+        figure = figures.nth(i)
+        figure.scroll_into_view_if_needed()
+        sizes.append(figure.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width]"))
+    blurry = [(n, w) for n, w in sizes if not (w > 0 and n >= 2 * w)]
+    assert not blurry, f"figures with fewer than 2 pixels per CSS pixel (natural, shown): {blurry} of {sizes}"
+    nb.screenshot(figures.first, "lesson03-figure-dpr2.png")

