@@ -18,10 +18,9 @@ from .task_datasets import SNLI_LABELS
 def snli_batches(model, tokenizer, max_length: int = 128, limit: int | None = None):
     """(make_batch, number of examples, evaluate) for ``finetuning.train`` on the SNLI train split;
     ``evaluate()`` gives the validation accuracy."""
-    from .finetuning import encode_examples, evaluate
+    from .finetuning import encode_examples
     from .task_datasets import load_snli
     train = load_snli("train")[:limit]
-    val = load_snli("validation")
     pairs = [(x["premise"], x["hypothesis"]) for x in train]
     labels = [x["label"] for x in train]
 
@@ -30,11 +29,19 @@ def snli_batches(model, tokenizer, max_length: int = 128, limit: int | None = No
         return {**batch, "labels": torch.tensor([labels[i] for i in idx], device=model.device)}
 
     def evaluation() -> dict:
-        ev = evaluate(model, tokenizer, [(x["premise"], x["hypothesis"]) for x in val], [x["label"] for x in val],
-                      max_length=max_length)
-        return {"validation_accuracy": ev.accuracy}
+        return {"validation_accuracy": evaluate_snli(model, tokenizer, max_length=max_length).accuracy}
 
     return make_batch, len(pairs), evaluation
+
+
+def evaluate_snli(model, tokenizer, split: str = "validation", max_length: int = 128):
+    """Accuracy, confusion matrix and mistakes (``finetuning.Evaluation``) on an SNLI split;
+    ``texts`` holds the (premise, hypothesis) pairs."""
+    from .finetuning import evaluate
+    from .task_datasets import load_snli
+    data = load_snli(split)
+    return evaluate(model, tokenizer, [(x["premise"], x["hypothesis"]) for x in data], [x["label"] for x in data],
+                    max_length=max_length)
 
 
 def _as_list(x, name: str) -> list[str]:

@@ -119,10 +119,8 @@ def training_features(tokenizer, examples: Sequence[dict], max_length: int = MAX
 def squad_batches(model, tokenizer, max_length: int = MAX_LENGTH, stride: int = STRIDE, limit: int | None = None):
     """(make_batch, number of examples, evaluate) for ``finetuning.train`` on the SQuAD train
     articles; ``evaluate()`` gives exact match and F1 on the validation articles."""
-    from .squad_metrics import squad_scores
     from .task_datasets import load_squad
     rows, starts, y_start, y_end = training_features(tokenizer, load_squad("train")[:limit], max_length, stride)
-    val = load_squad("validation")
     pad = tokenizer.token_to_id("[PAD]")
 
     def make_batch(idx):
@@ -131,11 +129,21 @@ def squad_batches(model, tokenizer, max_length: int = MAX_LENGTH, stride: int = 
                 "end_positions": torch.tensor([y_end[i] for i in idx], device=model.device), "skip_padding": True}
 
     def evaluation() -> dict:
-        predictions = predict_answers(model, tokenizer, val, max_length=max_length, stride=stride)
-        scores = squad_scores(val, {q["id"]: p["answer"] for q, p in zip(val, predictions)})
-        return {f"validation_{k}": v for k, v in scores.items()}
+        return {f"validation_{k}": v for k, v in evaluate_squad(model, tokenizer, max_length=max_length,
+                                                                stride=stride)[0].items()}
 
     return make_batch, len(rows), evaluation
+
+
+def evaluate_squad(model, tokenizer, questions: Sequence[dict] | None = None, max_length: int = MAX_LENGTH,
+                   stride: int = STRIDE) -> tuple[dict, list]:
+    """SQuAD exact match and F1 (percent) on ``questions`` (default: the validation articles), and
+    the predicted :class:`Answer` of each question."""
+    from .squad_metrics import squad_scores
+    from .task_datasets import load_squad
+    questions = load_squad("validation") if questions is None else questions
+    predictions = predict_answers(model, tokenizer, questions, max_length=max_length, stride=stride)
+    return squad_scores(questions, {q["id"]: p.answer for q, p in zip(questions, predictions)}), predictions
 
 
 @dataclass

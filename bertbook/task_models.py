@@ -58,9 +58,9 @@ TASKS = {
     "snli": dict(model_class="BertForSequenceClassification", folder="minilm-snli",
                  recipe=Recipe(epochs=3, batch_size=32, lr=8e-5, max_length=128)),
     "wnut17": dict(model_class="BertForTokenClassification", folder="minilm-wnut17",
-                   recipe=Recipe(epochs=6, batch_size=16, lr=1e-4, max_length=128)),
+                   recipe=Recipe(epochs=4, batch_size=16, lr=1e-4, max_length=128)),
     "squad": dict(model_class="BertForQuestionAnswering", folder="minilm-squad",
-                  recipe=Recipe(epochs=2, batch_size=32, lr=1e-4, max_length=192, stride=64, train_layers=3,
+                  recipe=Recipe(epochs=1, batch_size=32, lr=1e-4, max_length=192, stride=64, train_layers=3,
                                 eval_each_epoch=False)),
 }
 
@@ -205,6 +205,38 @@ def train_task(task: str, recipe: Recipe, run_dir: str | Path, seed: int = 0, ma
     return model, tokenizer, history, len(history) == recipe.epochs * steps_per_epoch
 
 
+def evaluate_task(model, tokenizer, task: str, max_length: int | None = None) -> dict:
+    """The validation metrics of a task model (what the READMEs and the lesson report)."""
+    if task == "snli":
+        from .pair_classification import evaluate_snli
+        ev = evaluate_snli(model, tokenizer)
+        return {"validation_accuracy": ev.accuracy}
+    if task == "wnut17":
+        from .task_datasets import load_wnut17
+        from .token_classification import evaluate_tagger
+        scores = evaluate_tagger(model, tokenizer, load_wnut17("validation"))
+        return {f"validation_{k}": v for k, v in scores.items() if k != "per_type"}
+    from .question_answering import evaluate_squad
+    return {f"validation_{k}": v for k, v in evaluate_squad(model, tokenizer)[0].items()}
+
+
+def export_checkpoint(task: str, recipe: Recipe, run_dir: Path, out: Path, seed: int = 0) -> dict:
+    """Export what a run's checkpoint holds *now*, finished or not, with its validation metrics
+    (the way out when the CPU time runs short: the README then says how far training got)."""
+    from safetensors.torch import load_file
+    model, tokenizer = new_task_model(task, recipe.train_layers, seed, recipe.dropout)
+    folder = Path(run_dir) / "checkpoint"
+    state = json.loads((folder / "state.json").read_text())
+    tensors = load_file(str(folder / "trainable.safetensors"))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.requires_grad:
+                p.copy_(tensors[f"param.{name}"])
+    model.eval()
+    final = evaluate_task(model, tokenizer, task)
+    return final, model, state
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bertbook.task_models", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -221,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", default=None, help="where the finished model is written (default data/pretrained/...)")
     p.add_argument("--fresh", action="store_true", help="ignore an existing checkpoint and start over")
     p.add_argument("--limit", type=int, default=None, help="train on the first N examples only (smoke tests)")
+    p.add_argument("--export-now", action="store_true",
+                   help="do not train: export the checkpoint as it is (finished or not) and evaluate it")
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -233,6 +267,20 @@ def main(argv: list[str] | None = None) -> None:
     if args.fresh:
         shutil.rmtree(run_dir / "checkpoint", ignore_errors=True)
     run_dir.mkdir(parents=True, exist_ok=True)
+    if args.export_now:
+        final, model, state = export_checkpoint(args.task, recipe, run_dir, args.out, args.seed)
+        steps_per_epoch = -(-state["settings"]["num_examples"] // recipe.batch_size)
+        sessions = json.loads((run_dir / "seconds.json").read_text()) if (run_dir / "seconds.json").is_file() else []
+        metrics = {"task": args.task, "command": "python -m bertbook.task_models " + " ".join(
+                       a for a in (sys.argv[1:] if argv is None else argv) if a != "--export-now"),
+                   "recipe": {k: getattr(recipe, k) for k in recipe.__dataclass_fields__}, "seed": args.seed,
+                   "stopped_at_step": state["step"], "total_steps": recipe.epochs * steps_per_epoch,
+                   "training_sessions": sessions, "training_seconds": sum(s["seconds"] for s in sessions),
+                   "validation": final, "evaluations": [h for h in state["history"] if len(h) > 4],
+                   "base_model": BASE_MODEL}
+        out = export(model, args.out or shipped_dir(args.task), metrics)
+        print(f"saved {out} at step {state['step']}: {json.dumps(final)}")
+        return
     t0 = time.time()
     model, tokenizer, history, finished = train_task(args.task, recipe, run_dir, args.seed, args.max_minutes,
                                                      limit=args.limit)

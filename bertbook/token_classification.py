@@ -114,8 +114,9 @@ def wnut_batches(model, tokenizer, max_length: int = 128, limit: int | None = No
     label_id = {name: i for i, name in enumerate(label_names(model))}
 
     def make_batch(idx):
-        return encode_words(tokenizer, [train[i]["words"] for i in idx],
-                            [[label_id[t] for t in train[i]["tags"]] for i in idx], max_length, model.device)
+        batch = encode_words(tokenizer, [train[i]["words"] for i in idx],
+                             [[label_id[t] for t in train[i]["tags"]] for i in idx], max_length, model.device)
+        return {**batch, "skip_padding": True}          # tweets vary in length: skip the padding's work
 
     def evaluation() -> dict:
         scores = evaluate_tagger(model, tokenizer, dev)
