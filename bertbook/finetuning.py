@@ -138,7 +138,7 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
           lr: float = 5e-5, weight_decay: float = 0.01, warmup: float = 0.1, seed: int = 0,
           evaluate=None, eval_every: int | None = None, progress: bool = True, desc: str | None = None,
           checkpoint_dir: str | Path | None = None, save_every: int = 200, max_minutes: float | None = None,
-          log=None) -> list[dict]:
+          log=None, bf16: bool = False) -> list[dict]:
     """The fine-tuning loop every task shares (a sentence label, a pair label, a tag per token, an
     answer span): only ``make_batch`` knows the task.
 
@@ -153,6 +153,8 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
     folder resumes: the data order depends only on ``seed``, so a resumed run sees the batches an
     uninterrupted one would (dropout masks after the resume differ). ``max_minutes`` stops early
     with a checkpoint (then ``len(history)`` is less than ``epochs`` times the steps per epoch).
+    ``bf16=True`` runs the forward pass under ``torch.autocast`` in bfloat16 (the weights, their
+    gradients and AdamW stay float32): on a CPU with AMX or AVX-512 BF16 about twice as fast.
     """
     from tqdm.auto import tqdm
     if epochs < 1 or batch_size < 1:
@@ -187,7 +189,9 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
                 continue                                    # done before a resume (or stopping)
             idx = order[start:start + batch_size]
             model.train()
-            loss = model(**make_batch(idx)).loss
+            batch = make_batch(idx)
+            with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=bf16):
+                loss = model(**batch).loss.float()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)

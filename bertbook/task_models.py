@@ -52,6 +52,7 @@ class Recipe:
     dropout: float = 0.1
     stride: int = 64                      # SQuAD only: tokens shared by neighbouring windows
     eval_each_epoch: bool = True          # False: validate once, at the end (SQuAD's is slow)
+    bf16: bool = False                    # forward pass under bfloat16 autocast (finetuning.train)
 
 
 TASKS = {
@@ -61,7 +62,7 @@ TASKS = {
                    recipe=Recipe(epochs=4, batch_size=16, lr=1e-4, max_length=128)),
     "squad": dict(model_class="BertForQuestionAnswering", folder="minilm-squad",
                   recipe=Recipe(epochs=1, batch_size=32, lr=1e-4, max_length=160, stride=64, train_layers=2,
-                                eval_each_epoch=False)),
+                                eval_each_epoch=False, bf16=True)),
 }
 
 
@@ -203,7 +204,7 @@ Fine-tuning froze the embeddings and the bottom {6 - n} of its 6 layers and trai
 * data: {split}
 * {r['epochs']} epoch(s), batch {r['batch_size']}, AdamW (weight decay {r['weight_decay']}), peak learning rate
   {r['lr']}, linear warm-up over {r['warmup']:.0%} of the steps then linear decay, gradient clipping 1.0, dropout
-  {r['dropout']}, at most {r['max_length']} tokens per input{f", windows sharing {r['stride']} tokens" if task == "squad" else ""}; seed {metrics['seed']}.
+  {r['dropout']}, {"forward pass under bfloat16 autocast (float32 weights), " if r.get("bf16") else ""}at most {r['max_length']} tokens per input{f", windows sharing {r['stride']} tokens" if task == "squad" else ""}; seed {metrics['seed']}.
 * loop: `bertbook.finetuning.train` (the one lesson 8 uses), checkpoints in `runs/minilm-{task}/checkpoint/`
   every 50 steps; the same command resumes.
 * time: {metrics['training_seconds']} s of wall-clock time ({metrics['training_seconds'] / 60:.0f} min) on 1 thread of a
@@ -274,7 +275,7 @@ def train_task(task: str, recipe: Recipe, run_dir: str | Path, seed: int = 0, ma
     history = train(model, make_batch, n, epochs=recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr,
                     weight_decay=recipe.weight_decay, warmup=recipe.warmup, seed=seed, evaluate=evaluate,
                     eval_every=steps_per_epoch if recipe.eval_each_epoch else None, progress=False, checkpoint_dir=Path(run_dir) / "checkpoint",
-                    save_every=50, max_minutes=max_minutes, log=log)
+                    save_every=50, max_minutes=max_minutes, log=log, bf16=recipe.bf16)
     return model, tokenizer, history, len(history) == recipe.epochs * steps_per_epoch
 
 
