@@ -175,8 +175,8 @@ def readme(task: str, metrics: dict, directory: Path) -> str:
     n = r["train_layers"]
     stopped = ""
     if "stopped_at_step" in metrics and metrics["stopped_at_step"] < metrics["total_steps"]:
-        stopped = (f"\n**Stopped early** at step {metrics['stopped_at_step']} of {metrics['total_steps']} (the shared "
-                   "CPU's time ran out); the numbers below are for this checkpoint. Re-running the command resumes "
+        stopped = (f"\n**Stopped early** at step {metrics['stopped_at_step']} of {metrics['total_steps']} (to free the "
+                   "shared CPU for the other runs); the numbers below are for this checkpoint. Re-running the command resumes "
                    "from `runs/` and finishes the schedule.\n")
     val = "\n".join(f"* {k.replace('validation_', '')}: {v:.4f}" if isinstance(v, float) else f"* {k}: {v}"
                      for k, v in metrics["validation"].items())
@@ -199,7 +199,7 @@ Fine-tuning froze the embeddings and the bottom {6 - n} of its 6 layers and trai
 
 ## Training
 
-    {metrics['command']} --threads 1
+    {metrics['command']}
 
 * data: {split}
 * {r['epochs']} epoch(s), batch {r['batch_size']}, AdamW (weight decay {r['weight_decay']}), peak learning rate
@@ -304,8 +304,8 @@ def export_checkpoint(task: str, recipe: Recipe, run_dir: Path, out: Path, seed:
     tensors = load_file(str(folder / "trainable.safetensors"))
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if p.requires_grad:
-                p.copy_(tensors[f"param.{name}"])
+            if p.requires_grad:      # rounded to float16 as shipped: the metrics are the shipped model's
+                p.copy_(tensors[f"param.{name}"].half().float())
     model.eval()
     final = evaluate_task(model, tokenizer, task)
     return final, model, state
