@@ -156,7 +156,7 @@ DATA_SPLITS = {
              "(1,777 pairs), the rest train (8,065 pairs)."),
     "wnut17": "WNUT-17 as given: `data/wnut17/train.conll` (3,394 sentences) to train, `dev.conll` (1,009) to validate.",
     "squad": ("SQuAD v1.1 dev (`data/squad/dev-v1.1.json`, 48 articles) split by article: 40 articles (9,180 "
-              "questions) train, 8 (1,390 questions) validate: " + ", ".join("{}")),
+              "questions) train, 8 (1,390 questions) validate: {}."),
 }
 TITLES = {"snli": "all-MiniLM-L6-v2 fine-tuned for natural language inference (SNLI)",
           "wnut17": "all-MiniLM-L6-v2 fine-tuned for named entities (WNUT-17)",
@@ -175,8 +175,8 @@ def readme(task: str, metrics: dict, directory: Path) -> str:
     n = r["train_layers"]
     stopped = ""
     if "stopped_at_step" in metrics and metrics["stopped_at_step"] < metrics["total_steps"]:
-        stopped = (f"\n**Stopped early** at step {metrics['stopped_at_step']} of {metrics['total_steps']} (to free the "
-                   "shared CPU for the other runs); the numbers below are for this checkpoint. Re-running the command resumes "
+        stopped = (f"\n**Stopped early** at step {metrics['stopped_at_step']} of {metrics['total_steps']} (the CPU time "
+                   "this session had on a shared machine ran out; `metrics.json` has a note per session); the numbers below are for this checkpoint. Re-running the command resumes "
                    "from `runs/` and finishes the schedule.\n")
     val = "\n".join(f"* {k.replace('validation_', '')}: {v:.4f}" if isinstance(v, float) else f"* {k}: {v}"
                      for k, v in metrics["validation"].items())
@@ -216,7 +216,7 @@ Fine-tuning froze the embeddings and the bottom {6 - n} of its 6 layers and trai
 
 Evaluations during training:
 
-{history or "(at the end only)"}
+{history or "(none: validated once, at the end)"}
 """
 
 

@@ -78,5 +78,7 @@ def test_widgets_with_the_shipped_models():
     assert nli.result["label"] == "contradiction"
     ner = EntityWidget("Barack Obama flew to Paris")
     assert ("Paris", "location") in {(e["text"], e["type"]) for e in ner.entities}
-    qa = QAWidget()
-    assert "Brazil" in qa.answer.answer
+    paragraph = ("The Eiffel Tower is a wrought-iron lattice tower in Paris. It was designed by the company of "
+                 "Gustave Eiffel and built from 1887 to 1889 as the entrance arch of the 1889 World's Fair.")
+    qa = QAWidget(paragraph, "When was the tower built?")
+    assert "1887" in qa.answer.answer and paragraph[qa.answer.start:qa.answer.end] == qa.answer.answer
