@@ -44,7 +44,7 @@ def test_shipped_model_files(task):
     metrics = json.loads((folder / "metrics.json").read_text())
     assert set(metrics["validation"]) and metrics["recipe"]["train_layers"] <= 4
     readme = (folder / "README.md").read_text()
-    assert "python -m bertbook.task_models train " + task in readme and "all-MiniLM-L6-v2" in readme
+    assert "python -m bertbook.task_training train " + task in readme and "all-MiniLM-L6-v2" in readme
 
 
 @pytest.mark.parametrize("task", sorted(TASKS))
