@@ -51,6 +51,14 @@ _EXPORTS = {
     "split_into_windows": "long_text",
     "window_spans": "long_text",
     "pretraining_loss": "fast_pretraining", "masked_lm_predictions": "fast_pretraining", "PreTrainingLoss": "fast_pretraining",
+    "BertForTokenClassification": "model", "BertForQuestionAnswering": "model",
+    "classify_pair": "pair_classification",
+    "tag_words": "token_classification", "find_entities": "token_classification",
+    "answer_question": "question_answering",
+    "squad_scores": "squad_metrics",
+    "load_snli": "task_datasets", "load_wnut17": "task_datasets", "load_squad": "task_datasets",
+    "load_task_model": "task_models",
+    "nli_widget": "widgets.nli", "entity_widget": "widgets.ner", "qa_widget": "widgets.qa",
 }
 
 __all__ = sorted(_EXPORTS)

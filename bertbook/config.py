@@ -95,6 +95,8 @@ class BertConfig:
             raise ValueError("bertbook implements absolute (learned) position embeddings only; "
                              f"this config asks for {d['position_embedding_type']!r}.")
         known = {k: v for k, v in d.items() if k in names}
+        if "num_labels" not in d and isinstance(d.get("id2label"), dict):   # transformers writes only id2label
+            known["num_labels"] = len(d["id2label"])
         extra = {k: v for k, v in d.items() if k not in names}
         return cls(**known, extra=extra)
 

@@ -231,3 +231,85 @@ class BertForSequenceClassification(BertPreTrainedModel):
         loss = F.cross_entropy(logits, labels) if labels is not None else None
         return SequenceClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
                                         attentions=out.attentions)
+
+
+@dataclass
+class TokenClassifierOutput:
+    loss: torch.Tensor | None
+    logits: torch.Tensor                             # [batch, seq, num_labels]
+    hidden_states: tuple | None = None
+    attentions: tuple | None = None
+
+
+class BertForTokenClassification(BertPreTrainedModel):
+    """One label per token (NER's BIO tags): the same linear layer on every token's last vector.
+
+    No pooler (transformers' ``add_pooling_layer=False``): the [CLS] summary is not used, so the
+    state dicts of the two libraries match key for key. ``labels`` is [batch, seq] with -100 at
+    the positions that do not count (special tokens, padding, a word's later pieces).
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.bert = BertModel(config, add_pooling_layer=False)
+        p = config.classifier_dropout if config.classifier_dropout is not None else config.hidden_dropout_prob
+        self.dropout = Dropout(p)
+        self.classifier = nn.Linear(config.hidden_size, config.num_labels)
+        self.init_weights()
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None,
+                output_attentions=False, output_hidden_states=False, skip_padding=False) -> TokenClassifierOutput:
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
+                        skip_padding)
+        logits = self.classifier(self.dropout(out.last_hidden_state))
+        loss = None
+        if labels is not None:      # mean over the labelled positions: -100 drops out of sum and count
+            loss = F.cross_entropy(logits.reshape(-1, self.config.num_labels), labels.reshape(-1),
+                                   ignore_index=IGNORE_INDEX)
+        return TokenClassifierOutput(loss=loss, logits=logits, hidden_states=out.hidden_states,
+                                     attentions=out.attentions)
+
+
+@dataclass
+class QuestionAnsweringModelOutput:
+    loss: torch.Tensor | None
+    start_logits: torch.Tensor                       # [batch, seq]
+    end_logits: torch.Tensor                         # [batch, seq]
+    hidden_states: tuple | None = None
+    attentions: tuple | None = None
+
+
+class BertForQuestionAnswering(BertPreTrainedModel):
+    """Extractive QA (SQuAD): two learned vectors S and E score every token as the answer's start
+    and end, ``start_logits = H @ S``, ``end_logits = H @ E`` (one ``Linear(hidden, 2)``, called
+    ``qa_outputs`` as in transformers). Softmax over the sequence turns each into a distribution.
+
+    ``start_positions`` / ``end_positions``: [batch] token indices of the gold span (0, the [CLS]
+    token, when the answer is not in this window); the loss is the mean of the two cross-entropies.
+    Positions outside the sequence are clamped to ``seq`` and ignored, as in transformers.
+    """
+
+    def __init__(self, config: BertConfig):
+        super().__init__()
+        self.config = config
+        self.bert = BertModel(config, add_pooling_layer=False)
+        self.qa_outputs = nn.Linear(config.hidden_size, 2)
+        self.init_weights()
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, start_positions=None,
+                end_positions=None, output_attentions=False, output_hidden_states=False,
+                skip_padding=False) -> QuestionAnsweringModelOutput:
+        out = self.bert(input_ids, attention_mask, token_type_ids, output_attentions, output_hidden_states,
+                        skip_padding)
+        start_logits, end_logits = self.qa_outputs(out.last_hidden_state).unbind(-1)
+        loss = None
+        if start_positions is not None and end_positions is not None:
+            ignored = start_logits.size(1)
+            start = start_positions.reshape(-1).clamp(0, ignored)
+            end = end_positions.reshape(-1).clamp(0, ignored)
+            loss = (F.cross_entropy(start_logits, start, ignore_index=ignored)
+                    + F.cross_entropy(end_logits, end, ignore_index=ignored)) / 2
+        return QuestionAnsweringModelOutput(loss=loss, start_logits=start_logits.contiguous(),
+                                            end_logits=end_logits.contiguous(),
+                                            hidden_states=out.hidden_states, attentions=out.attentions)
