@@ -134,7 +134,7 @@ def add_course_parsers(sub) -> None:
                        "tagged 'exercise'.")
     p.add_argument("notebooks", nargs="+", metavar="NOTEBOOK")
     p.add_argument("--json", action="store_true", help="print one JSON list for a gradebook")
-    p.add_argument("--timeout", type=float, default=1800, help="seconds per notebook, kernel start included "
+    p.add_argument("--timeout", type=float, default=3600, help="seconds per notebook, kernel start included "
                    "(default: %(default)s; the lessons take 0.5-2 min each on 2 quiet cores)")
     p.add_argument("--kernel", default="python3", help="Jupyter kernel name (default: %(default)s)")
     p.set_defaults(func=check)

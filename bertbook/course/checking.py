@@ -99,7 +99,7 @@ def _error(cell) -> str | None:
     return None
 
 
-def check_notebook(path: str | Path, timeout: float = 1800, kernel_name: str = "python3") -> NotebookReport:
+def check_notebook(path: str | Path, timeout: float = 3600, kernel_name: str = "python3") -> NotebookReport:
     """Run one notebook headless and report its exercises (never raises for a broken notebook)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -209,7 +209,7 @@ def format_report(report: NotebookReport) -> str:
     return "\n".join(lines)
 
 
-def check_notebooks(paths, timeout: float = 1800, kernel_name: str = "python3", progress=None) -> list[NotebookReport]:
+def check_notebooks(paths, timeout: float = 3600, kernel_name: str = "python3", progress=None) -> list[NotebookReport]:
     reports = []
     for path in paths:
         report = check_notebook(path, timeout=timeout, kernel_name=kernel_name)
