@@ -65,7 +65,7 @@ TASKS = {
 }
 
 
-def _task(task: str) -> dict:
+def task_spec(task: str) -> dict:
     if task not in TASKS:
         raise ValueError(f"task must be one of {sorted(TASKS)}, got {task!r}.")
     return TASKS[task]
@@ -73,18 +73,18 @@ def _task(task: str) -> dict:
 
 def task_labels(task: str) -> tuple[str, ...] | None:
     from .task_datasets import SNLI_LABELS, WNUT_LABELS
-    _task(task)
+    task_spec(task)
     return {"snli": SNLI_LABELS, "wnut17": WNUT_LABELS, "squad": None}[task]
 
 
 def shipped_dir(task: str) -> Path:
-    return DATA_DIR / "pretrained" / _task(task)["folder"]
+    return DATA_DIR / "pretrained" / task_spec(task)["folder"]
 
 
 # --- building, freezing, storing ---------------------------------------------------------------
 def _minilm_state_dict(model) -> dict[str, torch.Tensor]:
-    from .weights import _match_prefix, from_transformers, read_safetensors, resolve_checkpoint_dir
-    sd = _match_prefix(model, from_transformers(read_safetensors(resolve_checkpoint_dir("minilm") / "model.safetensors")))
+    from .weights import match_prefix, from_transformers, read_safetensors, resolve_checkpoint_dir
+    sd = match_prefix(model, from_transformers(read_safetensors(resolve_checkpoint_dir("minilm") / "model.safetensors")))
     own = model.state_dict()
     return {k: v for k, v in sd.items() if k in own}       # the token/QA models have no pooler
 
@@ -107,7 +107,7 @@ def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: flo
     from .finetuning import set_dropout
     from .tokenizer import load_tokenizer
     from .weights import load_state_dict_checked, resolve_checkpoint_dir
-    spec = _task(task)
+    spec = task_spec(task)
     config = BertConfig.load(resolve_checkpoint_dir("minilm") / "config.json")
     labels = task_labels(task)
     config.num_labels = len(labels) if labels else 2
@@ -226,7 +226,7 @@ def load_task_model(task_or_folder: str | Path, device=None):
 
     from . import model as models
     from .config import BertConfig
-    from .weights import CheckpointError, _match_prefix, from_transformers, load_state_dict_checked
+    from .weights import CheckpointError, match_prefix, from_transformers, load_state_dict_checked
     folder = shipped_dir(task_or_folder) if str(task_or_folder) in TASKS else Path(task_or_folder)
     path = folder / SHIPPED_FILE
     if not path.is_file():
@@ -238,7 +238,7 @@ def load_task_model(task_or_folder: str | Path, device=None):
         raise CheckpointError(f"{folder}/config.json names {name!r}, not one of the lesson-9 task models.")
     model = getattr(models, name)(config)
     load_state_dict_checked(model, _minilm_state_dict(model), "all-MiniLM-L6-v2", strict=False)
-    trained = _match_prefix(model, from_transformers({k: v.float() for k, v in load_file(str(path)).items()}))
+    trained = match_prefix(model, from_transformers({k: v.float() for k, v in load_file(str(path)).items()}))
     load_state_dict_checked(model, trained, str(path), strict=False)
     missing = sorted(k for k in model.state_dict() if not k.startswith("bert.") and k not in trained)
     if missing:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from .task_models import BASE_MODEL, TASKS, Recipe, _task, export, new_task_model, readme, shipped_dir
+from .task_models import BASE_MODEL, TASKS, Recipe, task_spec, export, new_task_model, readme, shipped_dir
 
 
 # --- training ----------------------------------------------------------------------------------
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.threads:
         torch.set_num_threads(args.threads)
-    spec = _task(args.task)
+    spec = task_spec(args.task)
     base = spec["recipe"]
     recipe = Recipe(**{**{k: getattr(base, k) for k in base.__dataclass_fields__},
                        **{k: getattr(args, k) for k in ("epochs", "batch_size", "max_length", "train_layers", "stride", "lr")
