@@ -21,4 +21,4 @@ def test_ci_runs_exactly_the_readme_test_command():
 def test_every_lesson_in_the_readme_exists():
     named = set(re.findall(r"`(\d\d_\w+\.ipynb)`", (ROOT / "README.md").read_text()))
     on_disk = {p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
-    assert named == on_disk and len(on_disk) == 8
+    assert named == on_disk and len(on_disk) == 9
