@@ -8,13 +8,12 @@ static heat map.
 """
 from __future__ import annotations
 
-import base64
 import html
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import figure_png, widgets_available
+from .render import ImageWidgetRepr, figure_png, widgets_available
 
 TYPE_COLOURS = {"person": "#ffcc80", "location": "#a5d6a7", "group": "#90caf9", "corporation": "#ce93d8",
                 "product": "#f48fb1", "creative-work": "#fff59d"}
@@ -53,7 +52,7 @@ def highlight_entities(text: str, entities: list[dict]) -> str:
     return "".join(out)
 
 
-class EntityWidget:
+class EntityWidget(ImageWidgetRepr):
     """``widget.text.value = ...`` (or typing) updates ``widget.entities`` (``find_entities``'
     list), the highlighted sentence, the list and the heat map."""
 
@@ -95,13 +94,6 @@ class EntityWidget:
         self.listing.value = "<br>".join(f"{html.escape(e['text'])} | {e['type']} | {e['score']:.3f}"
                                          for e in self.entities) or "no entities found"
         self.image.value = figure_png(tag_probability_figure(self.tagged, self.dpi), self.dpi)
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
-        if self.image.value:
-            data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
-        return data
 
     def __repr__(self) -> str:
         found = ", ".join(f"{e['text']} ({e['type']})" for e in self.entities)

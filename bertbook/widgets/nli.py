@@ -6,13 +6,12 @@ JavaScript from a CDN. Without ipywidgets, ``nli_widget`` returns the static bar
 """
 from __future__ import annotations
 
-import base64
 import html
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import figure_png, widgets_available
+from .render import ImageWidgetRepr, figure_png, widgets_available
 
 COLOURS = {"entailment": "#2e7d32", "neutral": "#9e9e9e", "contradiction": "#c62828"}
 
@@ -33,7 +32,7 @@ def nli_figure(premise: str, hypothesis: str, result: dict, dpi: int | None = No
     return fig
 
 
-class NLIWidget:
+class NLIWidget(ImageWidgetRepr):
     """``widget.premise.value = ...`` / ``widget.hypothesis.value = ...`` (or typing) updates
     ``widget.result`` (``classify_pair``'s dict), the bar chart and the listing."""
 
@@ -69,13 +68,6 @@ class NLIWidget:
         self.image.value = figure_png(nli_figure(self.premise.value, self.hypothesis.value, self.result, self.dpi), self.dpi)
         rows = "<br>".join(f"{n} {p:.3f}" for n, p in self.result["scores"].items())
         self.listing.value = f"<b>label: {self.result['label']}</b><br>{rows}"
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
-        if self.image.value:
-            data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
-        return data
 
     def __repr__(self) -> str:
         return f"NLIWidget({self.premise.value!r} / {self.hypothesis.value!r}: {self.result['label'] if self.result else self.error})"

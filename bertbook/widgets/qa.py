@@ -8,13 +8,12 @@ returns the static chart.
 """
 from __future__ import annotations
 
-import base64
 import html
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import figure_png, widgets_available
+from .render import ImageWidgetRepr, figure_png, widgets_available
 
 PASSAGE = ("The Amazon rainforest covers much of the Amazon basin of South America. The basin covers "
            "7,000,000 square kilometres, of which 5,500,000 square kilometres are covered by the rainforest. "
@@ -48,7 +47,7 @@ def highlight_answer(context: str, start: int, end: int) -> str:
             + html.escape(context[start:end]) + "</mark>" + html.escape(context[end:]))
 
 
-class QAWidget:
+class QAWidget(ImageWidgetRepr):
     """``widget.context.value = ...`` / ``widget.question.value = ...`` (or typing) updates
     ``widget.answer`` (an ``Answer``: text, score, offsets, token probabilities) and the views."""
 
@@ -90,13 +89,6 @@ class QAWidget:
                              f" | score {a.score:.3f} | characters {a.start}-{a.end} | {a.windows} window(s)")
         self.highlighted.value = f"<div style='max-width:640px'>{highlight_answer(self.context.value, a.start, a.end)}</div>"
         self.image.value = figure_png(span_figure(a, dpi=self.dpi), self.dpi)
-
-    def _repr_mimebundle_(self, **kwargs):
-        data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
-        if self.image.value:
-            data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
-        return data
 
     def __repr__(self) -> str:
         return f"QAWidget({self.question.value!r}: {self.answer.answer if self.answer else self.error!r})"

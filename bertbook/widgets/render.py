@@ -62,3 +62,17 @@ def png_metadata(png: bytes, pixel_ratio: int = PIXEL_RATIO) -> dict:
     """Display metadata for a static ``image/png`` output of ``png`` (width and height in CSS pixels)."""
     width, height = css_size(png, pixel_ratio)
     return {"image/png": {"width": width, "height": height}}
+
+
+class ImageWidgetRepr:
+    """For a widget object with ``self.widget`` (its ipywidgets box) and ``self.image`` (a PNG
+    ``widgets.Image``): the live widget in a front end, plus its text and its current picture, so
+    a saved notebook and a front end without widgets still show what it drew."""
+
+    def _repr_mimebundle_(self, **kwargs):
+        import base64
+        data = self.widget._repr_mimebundle_(**kwargs)
+        data["text/plain"] = repr(self)
+        if self.image.value:
+            data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
+        return data
