@@ -82,3 +82,15 @@ def test_widgets_with_the_shipped_models():
                  "Gustave Eiffel and built from 1887 to 1889 as the entrance arch of the 1889 World's Fair.")
     qa = QAWidget(paragraph, "When was the tower built?")
     assert "1887" in qa.answer.answer and paragraph[qa.answer.start:qa.answer.end] == qa.answer.answer
+
+
+def test_task_widget_pictures_are_drawn_at_twice_their_css_size(tiny_models, minilm_tokenizer):
+    """Sharp on a 2x screen: the PNG has twice the pixels of the width it is shown at, in the live
+    widget and in the saved notebook's static picture."""
+    from bertbook.widgets.nli import NLIWidget
+    from bertbook.widgets.render import png_size
+    w = NLIWidget("A dog runs.", "An animal moves.", tiny_models[0], minilm_tokenizer)
+    width, height = png_size(bytes(w.image.value))
+    assert int(w.image.width) * 2 == width
+    bundle, metadata = w._repr_mimebundle_()
+    assert bundle["image/png"] and metadata["image/png"] == {"width": width // 2, "height": height // 2}

@@ -13,7 +13,7 @@ import html
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import ImageWidgetRepr, figure_png, widgets_available
+from .render import ImageWidgetRepr, figure_png, show_png, widgets_available
 
 TYPE_COLOURS = {"person": "#ffcc80", "location": "#a5d6a7", "group": "#90caf9", "corporation": "#ce93d8",
                 "product": "#f48fb1", "creative-work": "#fff59d"}
@@ -93,7 +93,7 @@ class EntityWidget(ImageWidgetRepr):
         self.highlighted.value = f"<div style='font-size:120%;line-height:2'>{highlight_entities(text, self.entities)}</div>"
         self.listing.value = "<br>".join(f"{html.escape(e['text'])} | {e['type']} | {e['score']:.3f}"
                                          for e in self.entities) or "no entities found"
-        self.image.value = figure_png(tag_probability_figure(self.tagged, self.dpi), self.dpi)
+        show_png(self.image, figure_png(tag_probability_figure(self.tagged, self.dpi), self.dpi))
 
     def __repr__(self) -> str:
         found = ", ".join(f"{e['text']} ({e['type']})" for e in self.entities)

@@ -11,7 +11,7 @@ import html
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import ImageWidgetRepr, figure_png, widgets_available
+from .render import ImageWidgetRepr, figure_png, show_png, widgets_available
 
 COLOURS = {"entailment": "#2e7d32", "neutral": "#9e9e9e", "contradiction": "#c62828"}
 
@@ -65,7 +65,7 @@ class NLIWidget(ImageWidgetRepr):
             self.listing.value = f"<span style='color:#b00020'>{html.escape(str(e))}</span>"
             return
         self.error = None
-        self.image.value = figure_png(nli_figure(self.premise.value, self.hypothesis.value, self.result, self.dpi), self.dpi)
+        show_png(self.image, figure_png(nli_figure(self.premise.value, self.hypothesis.value, self.result, self.dpi), self.dpi))
         rows = "<br>".join(f"{n} {p:.3f}" for n, p in self.result["scores"].items())
         self.listing.value = f"<b>label: {self.result['label']}</b><br>{rows}"
 

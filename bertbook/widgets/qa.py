@@ -13,7 +13,7 @@ import html
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .render import ImageWidgetRepr, figure_png, widgets_available
+from .render import ImageWidgetRepr, figure_png, show_png, widgets_available
 
 PASSAGE = ("The Amazon rainforest covers much of the Amazon basin of South America. The basin covers "
            "7,000,000 square kilometres, of which 5,500,000 square kilometres are covered by the rainforest. "
@@ -88,7 +88,7 @@ class QAWidget(ImageWidgetRepr):
         self.result.value = (f"<b>answer:</b> <span class='bertbook-qa-answer-text'>{html.escape(a.answer)}</span>"
                              f" | score {a.score:.3f} | characters {a.start}-{a.end} | {a.windows} window(s)")
         self.highlighted.value = f"<div style='max-width:640px'>{highlight_answer(self.context.value, a.start, a.end)}</div>"
-        self.image.value = figure_png(span_figure(a, dpi=self.dpi), self.dpi)
+        show_png(self.image, figure_png(span_figure(a, dpi=self.dpi), self.dpi))
 
     def __repr__(self) -> str:
         return f"QAWidget({self.question.value!r}: {self.answer.answer if self.answer else self.error!r})"

@@ -73,6 +73,8 @@ class ImageWidgetRepr:
         import base64
         data = self.widget._repr_mimebundle_(**kwargs)
         data["text/plain"] = repr(self)
-        if self.image.value:
-            data["image/png"] = base64.b64encode(bytes(self.image.value)).decode("ascii")
-        return data
+        if not self.image.value:
+            return data
+        png = bytes(self.image.value)
+        data["image/png"] = base64.b64encode(png).decode("ascii")
+        return data, png_metadata(png)                  # shown at 1x CSS size, sharp at 2x
