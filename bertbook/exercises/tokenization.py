@@ -173,18 +173,9 @@ def _truncation_hint(a, b, got_a, got_b, max_length) -> str:
     need = min(budget, len(a) + len(b))
     x, y = len(got_a), len(got_b)
     if got_a != a[:x] or got_b != b[:y]:
-        if (x and got_a == a[-x:]) or (y and got_b == b[-y:]):
+        if (0 < x < len(a) and got_a == a[-x:]) or (0 < y < len(b) and got_b == b[-y:]):
             return "Keep the beginning of each sentence: remove pieces from the END (you kept the end)."
         return "Each kept sentence must be the first pieces of the original, in order (a prefix of it)."
-    if x + y > budget:
-        if x + y == max_length:
-            return ("You used max_length for the pieces alone: [CLS] and the two [SEP]s count too, so the pieces "
-                    "may use only max_length - 3.")
-        return f"That is {x + y + 3} tokens with [CLS] and two [SEP]s: more than max_length = {max_length}."
-    if x + y < need:
-        if len(a) + len(b) <= budget:
-            return "Nothing needed cutting here: the pair already fits, so keep both sentences whole."
-        return f"You removed more than needed: {x + y} pieces kept where {need} fit. Stop as soon as it fits."
     if x < len(a) and y < len(b) and abs(x / len(a) - y / len(b)) < 0.15 and abs(x - y) > 1:
         return ("You cut both sentences in proportion to their lengths. Longest first takes pieces only from "
                 "the LONGER sentence, one at a time, until the two are equally long.")
@@ -194,6 +185,15 @@ def _truncation_hint(a, b, got_a, got_b, max_length) -> str:
     if y < len(b) and y < x - 1:
         return ("You shortened B while A was longer. Longest first always removes a piece from the LONGER "
                 "sentence (whichever it is), so a short sentence is never cut while the other is longer.")
+    if x + y > budget:
+        if x + y == max_length:
+            return ("You used max_length for the pieces alone: [CLS] and the two [SEP]s count too, so the pieces "
+                    "may use only max_length - 3.")
+        return f"That is {x + y + 3} tokens with [CLS] and two [SEP]s: more than max_length = {max_length}."
+    if x + y < need:
+        if len(a) + len(b) <= budget:
+            return "Nothing needed cutting here: the pair already fits, so keep both sentences whole."
+        return f"You removed more than needed: {x + y} pieces kept where {need} fit. Stop as soon as it fits."
     return ""
 
 
