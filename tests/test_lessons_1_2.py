@@ -1,6 +1,6 @@
-"""Lessons 1 and 2: the tokenizer and position widgets, their static fallbacks, the exercise
-self-checks (each accepts a right answer and rejects wrong ones with a useful message), and the
-WordPiece merge history."""
+"""Lessons 1 and 2: the tokenizer and position widgets, their static fallbacks, the truncation rule
+lesson 1 states, the WordPiece merge history and scores, and the notebooks' exercise structure.
+The exercise self-checks' tables of wrong answers are in test_exercise_hints_01.py and _02.py."""
 import base64
 import json
 import math
@@ -12,9 +12,6 @@ import pytest
 import torch
 
 from bertbook import encode, load_tokenizer
-from bertbook.exercises import ExerciseError
-from bertbook.exercises import positional_encoding as pe_ex
-from bertbook.exercises import tokenization as tok_ex
 from bertbook.widgets.positions import PositionExplorer, position_explorer
 from bertbook.widgets.render import png_size
 from bertbook.widgets.tokens import TokenComparison, TokenTable, compare_tokenizers, token_table
@@ -163,70 +160,7 @@ def test_position_widget_rejects_bad_input():
 
 
 # --------------------------------------------------------------------------------------------
-# lesson 1 self-checks
-
-def good_wordpiece(word, vocab):
-    if len(word) > 100:
-        return ["[UNK]"]
-    out, start = [], 0
-    while start < len(word):
-        for end in range(len(word), start, -1):
-            piece = ("##" if start else "") + word[start:end]
-            if piece in vocab:
-                out.append(piece)
-                start = end
-                break
-        else:
-            return ["[UNK]"]
-    return out
-
-
-def test_check_wordpiece_accepts_a_right_answer(capsys):
-    tok_ex.check_wordpiece(good_wordpiece)
-    assert "correct" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("wrong, message", [
-    (lambda w, v: [good_wordpiece(c, v)[0] if i == 0 else "##" + c if "##" + c in v else "[UNK]" for i, c in enumerate(w)]
-     if "🙂" in w else good_wordpiece(w, v), "whole word"),            # only the bad character becomes [UNK]
-    (lambda w, v: [p.removeprefix("##") for p in good_wordpiece(w, v)], "'##' prefix"),
-    (lambda w, v: list(w), "LONGEST"),
-    (lambda w, v: "not a list", "list of strings"),
-    (lambda w, v: 1 / 0, "ZeroDivisionError"),
-])
-def test_check_wordpiece_rejects_wrong_answers(wrong, message):
-    with pytest.raises(ExerciseError, match=message):
-        tok_ex.check_wordpiece(wrong)
-
-
-def test_check_wordpiece_catches_the_greedy_trap():
-    """A 'smarter' splitter that backtracks finds a split for 'abc' that WordPiece does not."""
-    def backtracking(word, vocab):
-        if len(word) > 100:
-            return ["[UNK]"]
-
-        def split(start):
-            if start == len(word):
-                return []
-            for end in range(len(word), start, -1):
-                piece = ("##" if start else "") + word[start:end]
-                if piece in vocab and (rest := split(end)) is not None:
-                    return [piece] + rest
-            return None
-        return split(0) or ["[UNK]"]
-    with pytest.raises(ExerciseError, match=r"wordpiece\('abc'\) \(in the small trap vocabulary"):
-        tok_ex.check_wordpiece(backtracking)
-
-
-def test_check_pair_layout():
-    tok_ex.check_pair_layout(lambda a, b: (["[CLS]", *a, "[SEP]", *b, "[SEP]"], [0] * (len(a) + 2) + [1] * (len(b) + 1)))
-    with pytest.raises(ExerciseError, match=r"starts with \[CLS\]"):
-        tok_ex.check_pair_layout(lambda a, b: ([*a, "[SEP]", *b, "[SEP]"], [0] * (len(a) + 1) + [1] * (len(b) + 1)))
-    with pytest.raises(ExerciseError, match="final \\[SEP\\] belongs to sentence B"):
-        tok_ex.check_pair_layout(lambda a, b: (["[CLS]", *a, "[SEP]", *b, "[SEP]"], [0] * (len(a) + 2) + [1] * len(b) + [0]))
-    with pytest.raises(ExerciseError, match="pair"):
-        tok_ex.check_pair_layout(lambda a, b: ["[CLS]"])
-
+# the truncation rule lesson 1 states after its exercise
 
 def hf_rule(a, b, max_length):
     budget = max_length - 3
@@ -253,93 +187,6 @@ def test_truncation_rule_matches_encode_on_random_pairs(ours):
         segs = out["token_type_ids"][0].tolist()
         kept = ([p for p, s in zip(pieces, segs) if s == 0][1:-1], [p for p, s in zip(pieces, segs) if s == 1][:-1])
         assert kept == hf_rule(pa, pb, max_length), (a, b, max_length)
-
-
-def test_check_truncate_longest_first():
-    tok_ex.check_truncate_longest_first(hf_rule)
-
-    def google_rule(a, b, max_length):          # run_classifier.py: pop from the longer, ties from B
-        a, b = list(a), list(b)
-        while len(a) + len(b) + 3 > max_length:
-            (a if len(a) > len(b) else b).pop()
-        return a, b
-    with pytest.raises(ExerciseError, match=r"budget // 2"):
-        tok_ex.check_truncate_longest_first(google_rule)
-    with pytest.raises(ExerciseError, match="too many"):
-        tok_ex.check_truncate_longest_first(lambda a, b, m: (a, b))
-    with pytest.raises(ExerciseError, match="from the END"):
-        tok_ex.check_truncate_longest_first(lambda a, b, m: tuple(x[len(x) - len(y):] if y else [] for x, y in zip((a, b), hf_rule(a, b, m))))
-
-
-# --------------------------------------------------------------------------------------------
-# lesson 2 self-checks
-
-def good_pe(max_len, d):
-    return [[math_pe(p, j, d) for j in range(d)] for p in range(max_len)]
-
-
-def test_check_positional_encoding(capsys):
-    pe_ex.check_positional_encoding(good_pe)
-    assert "correct" in capsys.readouterr().out
-    import bertbook
-    pe_ex.check_positional_encoding(bertbook.sinusoidal_positional_encoding)       # the package's own
-
-
-@pytest.mark.parametrize("wrong, message", [
-    (lambda n, d: [[(math.cos if j % 2 == 0 else math.sin)(p / 10000 ** (2 * (j // 2) / d)) for j in range(d)] for p in range(n)],
-     "swapped"),
-    (lambda n, d: [[(math.sin if j % 2 == 0 else math.cos)(p / 10000 ** (j / d)) for j in range(d)] for p in range(n)],
-     "PAIR"),
-    (lambda n, d: [[math_pe(p + 1, j, d) for j in range(d)] for p in range(n)], "start at 0"),
-    (lambda n, d: [[math_pe(p, j, d) for j in range(d)] for p in range(n + 1)], "shape"),
-    (lambda n, d: "pe", "tensor"),
-])
-def test_check_positional_encoding_rejects(wrong, message):
-    with pytest.raises(ExerciseError, match=message):
-        pe_ex.check_positional_encoding(wrong)
-
-
-def good_offset(k, d):
-    m = torch.zeros(d, d, dtype=torch.float64)
-    for i in range(d // 2):
-        c, s = math.cos(k * 10000 ** (-2 * i / d)), math.sin(k * 10000 ** (-2 * i / d))
-        m[2 * i, 2 * i], m[2 * i, 2 * i + 1], m[2 * i + 1, 2 * i], m[2 * i + 1, 2 * i + 1] = c, s, -s, c
-    return m
-
-
-def test_check_offset_matrix():
-    pe_ex.check_offset_matrix(good_offset)
-    with pytest.raises(ExerciseError, match="sin wp cos wk"):
-        pe_ex.check_offset_matrix(lambda k, d: good_offset(k, d).T)            # rotates the wrong way
-    with pytest.raises(ExerciseError, match="block-diagonal"):
-        pe_ex.check_offset_matrix(lambda k, d: good_offset(k, d) + 0.1)
-    with pytest.raises(ExerciseError, match="shape"):
-        pe_ex.check_offset_matrix(lambda k, d: torch.eye(d + 1))
-    with pytest.raises(ExerciseError, match="k=-2"):                            # only right for k >= 0
-        pe_ex.check_offset_matrix(lambda k, d: good_offset(abs(k), d))
-
-
-def good_input_embeddings(emb, ids, segs):
-    x = emb.word_embeddings.weight[ids] + emb.position_embeddings.weight[: ids.shape[1]] + emb.token_type_embeddings.weight[segs]
-    return torch.nn.functional.layer_norm(x, (x.shape[-1],), emb.LayerNorm.weight, emb.LayerNorm.bias, emb.LayerNorm.eps)
-
-
-def test_check_input_embeddings(minilm):
-    pe_ex.check_input_embeddings(good_input_embeddings)
-    pe_ex.check_input_embeddings(good_input_embeddings, minilm.embeddings)
-    pos = lambda e, ids: e.position_embeddings.weight[: ids.shape[1]]
-    wrongs = {
-        "LayerNorm": lambda e, ids, s: e.word_embeddings(ids) + pos(e, ids) + e.token_type_embeddings(s),
-        "position embedding is missing": lambda e, ids, s: e.LayerNorm(e.word_embeddings(ids) + e.token_type_embeddings(s)),
-        "segment embedding is missing": lambda e, ids, s: e.LayerNorm(e.word_embeddings(ids) + pos(e, ids)),
-        "scale and shift": lambda e, ids, s: torch.nn.functional.layer_norm(
-            e.word_embeddings(ids) + pos(e, ids) + e.token_type_embeddings(s), (e.LayerNorm.weight.shape[0],)),
-        "shape": lambda e, ids, s: e.word_embeddings(ids)[0],
-        "differ": lambda e, ids, s: good_input_embeddings(e, ids, s) * 1.1,
-    }
-    for message, wrong in wrongs.items():
-        with pytest.raises(ExerciseError, match=message):
-            pe_ex.check_input_embeddings(wrong)
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,11 +240,51 @@ def test_vocabulary_after_replays_training_order(ours):
 
 
 # --------------------------------------------------------------------------------------------
+# WordPiece's score beside BPE's count (bertbook.wordpiece_scores)
+
+def test_pair_scores_by_hand():
+    from bertbook.wordpiece_scores import pair_scores, split_word
+    assert split_word("whale") == ("w", "##h", "##a", "##l", "##e")
+    scores = {s.pair: s for s in pair_scores({split_word("hug"): 10, split_word("pug"): 5, split_word("hugs"): 5})}
+    ug = scores["##u", "##g"]                   # in every word: 10 + 5 + 5
+    assert (ug.count, ug.left_count, ug.right_count) == (20, 20, 20) and ug.score == pytest.approx(1 / 20)
+    gs = scores["##g", "##s"]                   # only in hugs
+    assert (gs.count, gs.left_count, gs.right_count) == (5, 20, 5) and gs.score == pytest.approx(5 / 100)
+    assert set(scores) == {("h", "##u"), ("p", "##u"), ("##u", "##g"), ("##g", "##s")}
+    with pytest.raises(ValueError, match="empty"):
+        split_word("")
+
+
+def test_train_merges_bpe_replays_the_tokenizers_trainer(alice, ours):
+    """The plain-Python count rule makes the same first merges as the `tokenizers` library's trainer."""
+    from collections import Counter
+    from bertbook.tokenizer import normalized_words
+    from bertbook.wordpiece_scores import train_merges
+    words = Counter(w for s in alice for w in normalized_words(ours, s))
+    ours_bpe = [m.pair for m in train_merges(words, 12, "bpe")]
+    assert ours_bpe == learn_merges(alice, vocab_size=200).merges[:12]
+
+
+def test_train_merges_wordpiece_follows_the_score():
+    from bertbook.wordpiece_scores import merge_pair, train_merges
+    corpus = {"hug": 10, "pug": 5, "pun": 12, "bun": 4, "hugs": 5}        # the Hugging Face course's example
+    first = train_merges(corpus, 3, "wordpiece")
+    assert first[0].pair == ("##g", "##s")                                 # 5 / (20 * 5), the course's first merge
+    assert train_merges(corpus, 1, "bpe")[0].pair == ("##u", "##g")        # 20 occurrences, BPE's
+    assert merge_pair({("h", "##u", "##g"): 2}, "##u", "##g") == {("h", "##ug"): 2}
+    with pytest.raises(ValueError, match="rule"):
+        train_merges(corpus, 1, "unigram")
+    with pytest.raises(ValueError, match="no pair left"):
+        train_merges({"a": 3}, 1)
+
+
+# --------------------------------------------------------------------------------------------
 # the notebooks' exercise structure
 
 @pytest.mark.parametrize("name, checks", [
-    ("01_tokenization.ipynb", ["check_wordpiece", "check_pair_layout", "check_truncate_longest_first"]),
-    ("02_embeddings_and_positional_encoding.ipynb", ["check_positional_encoding", "check_offset_matrix", "check_input_embeddings"]),
+    ("01_tokenization.ipynb", ["check_first_merges", "check_wordpiece", "check_truncate_longest_first"]),
+    ("02_embeddings_and_positional_encoding.ipynb",
+     ["check_order_prediction", "check_positional_encoding", "check_offset_matrix", "check_input_embeddings"]),
 ])
 def test_notebook_exercises_have_stubs_and_hidden_solutions(name, checks):
     nb = json.loads((NOTEBOOKS / name).read_text(encoding="utf-8"))
@@ -406,11 +293,27 @@ def test_notebook_exercises_have_stubs_and_hidden_solutions(name, checks):
     text = "\n".join("".join(c["source"]) for c in nb["cells"])
     assert "Common misconceptions" in text
     printed = lambda cell: "".join("".join(o.get("text", "")) for o in cell["outputs"])
+    exercises = [c for c in code if "exercise" in c["metadata"].get("tags", [])]
+    assert [next(ch for ch in checks if ch + "(" in "".join(c["source"])) for c in exercises] == checks   # in order
     for check in checks:
-        stubs = [c for c in code if check + "(" in "".join(c["source"]) and "exercise" in c["metadata"].get("tags", [])]
+        stubs = [c for c in exercises if check + "(" in "".join(c["source"])]
         solution = [c for c in hidden if check + "(" in "".join(c["source"])]
         assert len(stubs) == 1 and solution, check
-        assert stubs[0] not in hidden and "NotImplementedError" in "".join(stubs[0]["source"])
+        src = "".join(stubs[0]["source"])
+        assert stubs[0] not in hidden and ("NotImplementedError" in src or " = ..." in src), check
         assert "not attempted yet" in printed(stubs[0]), check        # the stub runs, and says so
         for cell in solution:                                          # executed, and the check said "correct"
             assert "solution" in cell["metadata"]["tags"] and "correct!" in printed(cell), (check, cell["source"])
+
+
+def test_no_answer_is_printed_before_its_exercise():
+    """The source of the package functions an exercise asks for is printed only after the exercise."""
+    nb = json.loads((NOTEBOOKS / "02_embeddings_and_positional_encoding.ipynb").read_text(encoding="utf-8"))
+    src = ["".join(c["source"]) for c in nb["cells"]]
+    getsource = next(i for i, s in enumerate(src) if "getsource(sinusoidal_positional_encoding)" in s)
+    exercise = next(i for i, s in enumerate(src) if "check_positional_encoding(pe_table)" in s)
+    assert getsource > exercise
+    nb1 = json.loads((NOTEBOOKS / "01_tokenization.ipynb").read_text(encoding="utf-8"))
+    src1 = ["".join(c["source"]) for c in nb1["cells"]]
+    first_toy_run = next(i for i, s in enumerate(src1) if "train_merges(TOY_CORPUS" in s)
+    assert first_toy_run > next(i for i, s in enumerate(src1) if "check_first_merges(bpe_first" in s)
