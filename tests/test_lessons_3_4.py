@@ -218,6 +218,20 @@ def test_lesson_4_checks_are_the_ones_the_lesson_imports():
     assert called == {"check_feed_forward", "check_layer_norm_norm", "check_gated_layer_parameters"}
 
 
+def test_gelu_names_mean_what_lesson_4_says():
+    """Lesson 4: transformers' "gelu" is the exact erf GELU and "gelu_new" the tanh approximation,
+    and bertbook's names mean the same."""
+    from transformers.activations import ACT2FN
+    from bertbook.encoder import ACTIVATIONS
+    x = torch.linspace(-5, 5, 1001)
+    exact = x * 0.5 * (1 + torch.erf(x / math.sqrt(2)))
+    tanh = 0.5 * x * (1 + torch.tanh(math.sqrt(2 / math.pi) * (x + 0.044715 * x ** 3)))
+    assert (exact - tanh).abs().max() > 1e-4                        # the two really differ
+    for name, formula in (("gelu", exact), ("gelu_new", tanh)):
+        assert torch.allclose(ACT2FN[name](x), formula, atol=1e-6)
+        assert torch.allclose(ACTIVATIONS[name](x), formula, atol=1e-6)
+
+
 # --- the parameter table, against transformers ---------------------------------------------------
 
 def hf_parts(hf) -> dict:
