@@ -172,6 +172,15 @@ def test_gated_layer_crashes_become_clear_messages(fn, words):
     assert words in str(e.value), str(e.value)
 
 
+def test_gated_layer_refuses_the_checkers_own_reference():
+    from bertbook.exercises.encoder import GatedEncoderLayer  # noqa: F401  (what a student might try)
+
+    def wrapper(c):
+        return sum(p.numel() for p in GatedEncoderLayer(c).parameters())
+    with pytest.raises(ExerciseError, match="checker's own reference layer"):
+        ex4.check_gated_layer_parameters(wrapper)
+
+
 def test_gated_layer_right_answer_and_stub(capsys):
     ex4.check_gated_layer_parameters(right_count)
     ex4.check_gated_layer_parameters(lambda c: torch.tensor(right_count(c)))      # an integer tensor is fine

@@ -155,6 +155,18 @@ class GatedEncoderLayer(nn.Module):
         self.output_norm = nn.LayerNorm(H)
 
 
+def _names_used(fn) -> set[str]:
+    """Global and enclosing names a function (and anything defined inside it) refers to."""
+    names, todo = set(), [getattr(fn, "__code__", None)]
+    while todo:
+        code = todo.pop()
+        if code is None:
+            continue
+        names.update(code.co_names, code.co_freevars)
+        todo.extend(c for c in code.co_consts if hasattr(c, "co_names"))
+    return names
+
+
 @exercise_check
 def check_gated_layer_parameters(count_gated_layer_parameters) -> None:
     """``count_gated_layer_parameters(config)`` -> the number of parameters of one
@@ -162,6 +174,9 @@ def check_gated_layer_parameters(count_gated_layer_parameters) -> None:
     # an odd shape first: with I = 4H some mistakes would give the same number
     configs = [BertConfig(hidden_size=60, num_attention_heads=3, intermediate_size=100),
                BertConfig.preset("tiny"), BertConfig.preset("minilm")]
+    if "GatedEncoderLayer" in _names_used(count_gated_layer_parameters):
+        raise ExerciseError("that counts the checker's own reference layer: write the count from H and I "
+                            "yourself, part by part.")
     for config in configs:
         H, I = config.hidden_size, config.intermediate_size
         answer = count_gated_layer_parameters(config)
