@@ -63,3 +63,18 @@ def test_right_answer_passes_and_stub_is_not_attempted(check, capsys):
     assert capsys.readouterr().out.count("correct") == 2
     check(...)
     assert "not attempted" in capsys.readouterr().out
+
+
+def test_appendix_is_collected_like_a_lesson():
+    """The appendix runs under strict nbval (pytest's testpaths include notebooks/) and the course
+    kit treats it as a lesson; its one ignored output is the timing cell."""
+    import nbformat
+    from bertbook.course.edition import lesson_paths
+    from bertbook.corpus import REPO_DIR
+    path = REPO_DIR / "notebooks" / "A1_performance_and_scale.ipynb"
+    assert path in lesson_paths()
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    ignored = [c for c in code if "NBVAL_IGNORE_OUTPUT" in c.source]
+    assert len(ignored) == 1 and "perf_counter" in ignored[0].source
+    assert sum("exercise" in c.metadata.get("tags", []) for c in code) == 3
