@@ -77,6 +77,8 @@ def _assert_hint(check, answer, *words):
     (lambda q, k, v: torch.softmax(_scores(q, k), -1) @ v, ["softmax", "write the softmax yourself"]),
     (lambda q, k, v: F.scaled_dot_product_attention(q, k, v), ["scaled_dot_product_attention"]),
     (lambda q, k, v: _scores(q, k).softmax(-1) @ v, ["softmax"]),
+    (lambda q, k, v: torch.special.softmax(_scores(q, k), -1) @ v, ["softmax", "write the softmax yourself"]),
+    (lambda q, k, v: torch.nn.Softmax(dim=-1)(_scores(q, k)) @ v, ["softmax", "write the softmax yourself"]),
     (lambda q, k, v: right_attention(q, k, v) + 0.01, ["wrong values", "0.010000"]),
 ])
 def test_attention_wrong_answers(answer, words):
