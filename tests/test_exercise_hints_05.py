@@ -156,6 +156,18 @@ def test_truncate_pair_crash_cases(answer, words):
         assert word in message, message
 
 
+def test_truncate_pair_refuses_a_wrapper_around_bertbook():
+    import random
+
+    from bertbook import pretraining_data
+
+    def wrapper(a, b, max_seq_length):
+        a, b = list(a), list(b)
+        pretraining_data._truncate_pair(a, b, max_seq_length - 3, random.Random(0))
+        return a, b
+    assert "write the rule yourself" in _hint(ex.check_truncate_pair, wrapper)
+
+
 def test_truncate_pair_right_answers_and_stub(capsys):
     ex.check_truncate_pair(right_truncate)
     ex.check_truncate_pair(from_the_front)          # either end, either tie-break

@@ -94,6 +94,17 @@ def _segment(got, what: str, original: list[str]) -> list[str]:
     return got
 
 
+def _names_used(fn) -> set[str]:
+    """Global and attribute names a function's code (and the code nested in it) refers to."""
+    code = getattr(fn, "__code__", None)
+    names, todo = set(), [code] if code is not None else []
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo.extend(k for k in c.co_consts if hasattr(k, "co_names"))
+    return names
+
+
 def _is_contiguous(got: list[str], original: list[str]) -> bool:
     n = len(got)
     return any(original[s:s + n] == got for s in range(len(original) - n + 1))
@@ -104,6 +115,9 @@ def check_truncate_pair(truncate_pair) -> None:
     """``truncate_pair(tokens_a, tokens_b, max_seq_length) -> (tokens_a, tokens_b)`` shortened so that
     ``[CLS] A [SEP] B [SEP]`` fits in ``max_seq_length``, by Google's rule: while too long, take one
     token off whichever segment is longer at that moment (from its front or its back)."""
+    if _names_used(truncate_pair) & {"_truncate_pair", "create_pretraining_examples", "examples_from_token_ids"}:
+        raise ExerciseError("your function calls bertbook's own pair builder; the exercise is to write the rule "
+                            "yourself, from section 2's description.")
     for (na, nb, max_len), allowed in _TRUNCATION_CASES:
         a = [f"a{i}" for i in range(na)]
         b = [f"b{i}" for i in range(nb)]
