@@ -162,21 +162,20 @@ def test_model_attentions_match_transformers(minilm, minilm_tokenizer, minilm_di
 # --- lesson 3 self-checks ------------------------------------------------------------------------
 
 def right_attention(q, k, v):
-    return torch.softmax(q @ k.transpose(-2, -1) / math.sqrt(q.size(-1)), dim=-1) @ v
+    s = q @ k.transpose(-2, -1) / math.sqrt(q.size(-1))
+    e = (s - s.amax(-1, keepdim=True)).exp()
+    return e / e.sum(-1, keepdim=True) @ v
 
 
 def test_check_attention(capsys):
     ex3.check_attention(right_attention)
-    ex3.check_attention(lambda q, k, v: F.scaled_dot_product_attention(q, k, v))
     assert "correct" in capsys.readouterr().out
+    with pytest.raises(ExerciseError, match="write the softmax yourself"):      # the lesson prints this one
+        ex3.check_attention(lambda q, k, v: F.scaled_dot_product_attention(q, k, v))
     with pytest.raises(ExerciseError, match="sqrt"):
-        ex3.check_attention(lambda q, k, v: torch.softmax(q @ k.transpose(-2, -1), -1) @ v)
-    with pytest.raises(ExerciseError, match="dim=-1"):
-        ex3.check_attention(lambda q, k, v: torch.softmax(q @ k.transpose(-2, -1) / 2, dim=-2) @ v)
+        ex3.check_attention(lambda q, k, v: right_attention(q * math.sqrt(q.size(-1)), k, v))   # unscaled
     with pytest.raises(ExerciseError, match="attention weights"):
-        ex3.check_attention(lambda q, k, v: torch.softmax(q @ k.transpose(-2, -1) / 2, -1))
-    with pytest.raises(ExerciseError, match="wrong values"):
-        ex3.check_attention(lambda q, k, v: right_attention(q, k, v) + 0.01)
+        ex3.check_attention(lambda q, k, v: right_attention(q, k, torch.eye(q.size(-2)).expand(*q.shape[:-1], -1)))
 
 
 def test_check_causal_mask():
@@ -191,20 +190,21 @@ def test_check_causal_mask():
         ex3.check_causal_mask(lambda t: torch.ones(t, dtype=torch.bool))
 
 
-def test_check_split_heads():
-    ex3.check_split_heads(lambda x, h: x.view(x.size(0), x.size(1), h, -1).transpose(1, 2))
-    with pytest.raises(ExerciseError, match="scrambled"):
-        ex3.check_split_heads(lambda x, h: x.reshape(x.size(0), h, x.size(1), -1))
-    with pytest.raises(ExerciseError, match="transpose"):
-        ex3.check_split_heads(lambda x, h: x.view(x.size(0), x.size(1), h, -1))
-
-
-def test_check_key_padding_mask():
-    ex3.check_key_padding_mask(lambda m: m == 0)
+def test_check_head_weights_and_additive_mask_and_count():
+    # the full tables of wrong answers are in test_exercise_hints_03.py
+    def head_weights(w, head, num_heads):
+        hidden = w.shape[1]
+        d = hidden // num_heads
+        return tuple(w[p * hidden + head * d: p * hidden + (head + 1) * d] for p in range(3))
+    ex3.check_head_weights(head_weights)
+    with pytest.raises(ExerciseError, match=r"\[q \| k \| v\]"):
+        ex3.check_head_weights(lambda w, h, n: (head_weights(w, h, n)[0],) * 3)
+    ex3.check_additive_mask(lambda m: ((1.0 - m.float()) * -10000.0)[:, None, None, :])
     with pytest.raises(ExerciseError, match="backwards"):
-        ex3.check_key_padding_mask(lambda m: m.bool())
-    with pytest.raises(ExerciseError, match="boolean"):
-        ex3.check_key_padding_mask(lambda m: 1 - m)
+        ex3.check_additive_mask(lambda m: (m.float() * -10000.0)[:, None, None, :])
+    ex3.check_attention_weight_count(8 * 12 * 128 * 128, 16)
+    with pytest.raises(ExerciseError, match="4 x 4"):
+        ex3.check_attention_weight_count(8 * 12 * 128 * 128, 4)
 
 
 # --- lesson 4 self-checks: their hint tables are in tests/test_exercise_hints_04.py --------------

@@ -269,17 +269,8 @@ def test_live_curves_as_a_trainer_callback(tmp_path, small_docs):
 
 # --- self-checks -----------------------------------------------------------------------------
 def test_lesson5_self_checks():
-    from bertbook.exercises.pretraining_data import check_mask_shares, check_pack_pair, check_word_groups
-
-    def pack(a, b):
-        return ["[CLS]", *a, "[SEP]", *b, "[SEP]"], [0] * (len(a) + 2) + [1] * (len(b) + 1)
-    check_pack_pair(pack)
-    with pytest.raises(ExerciseError, match=r"\[SEP\] after A and another after B"):
-        check_pack_pair(lambda a, b: (["[CLS]", *a, "[SEP]", *b], [0] * (len(a) + 2) + [1] * len(b)))
-    with pytest.raises(ExerciseError, match="segment ids should be"):
-        check_pack_pair(lambda a, b: (pack(a, b)[0], [0] * (len(a) + 1) + [1] * (len(b) + 2)))
-    with pytest.raises(ExerciseError, match="a pair"):
-        check_pack_pair(lambda a, b: pack(a, b)[0])
+    # the full tables of wrong answers are in test_exercise_hints_05.py
+    from bertbook.exercises.pretraining_data import check_mask_shares, check_truncate_pair, check_word_groups
 
     check_mask_shares(0.12, 0.1)
     with pytest.raises(ExerciseError, match="only 80% of those"):
@@ -287,21 +278,28 @@ def test_lesson5_self_checks():
     with pytest.raises(ExerciseError, match="'keep' case"):
         check_mask_shares(0.12, 0.2)
 
+    def truncate(a, b, max_seq_length):
+        a, b = list(a), list(b)
+        while len(a) + len(b) > max_seq_length - 3:
+            (a if len(a) > len(b) else b).pop()
+        return a, b
+    check_truncate_pair(truncate)
+    with pytest.raises(ExerciseError, match="take 3 of the 128 positions"):
+        check_truncate_pair(lambda a, b, n: truncate(a, b, n + 3))
+
     def groups(tokens):
         words = []
         for i, t in enumerate(tokens):
-            if t in ("[CLS]", "[SEP]"):
+            if t in ("[CLS]", "[SEP]", "[PAD]"):
                 continue
-            if t.startswith("##") and words:
+            if not t.startswith("\u2581") and words and words[-1][-1] == i - 1:
                 words[-1].append(i)
             else:
                 words.append([i])
         return words
     check_word_groups(groups)
-    with pytest.raises(ExerciseError, match="'##' continues the previous word"):
-        check_word_groups(lambda tokens: [[i] for i, t in enumerate(tokens) if t not in ("[CLS]", "[SEP]")])
-    with pytest.raises(ExerciseError, match="special tokens are never masked"):
-        check_word_groups(lambda tokens: [[i] for i in range(len(tokens))])
+    with pytest.raises(ExerciseError, match=r"\*positions\*"):
+        check_word_groups(lambda tokens: [[tokens[i] for i in g] for g in groups(tokens)])
 
 
 def test_lesson6_self_checks():
