@@ -23,10 +23,7 @@ import torch
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bertbook.why_masking import OBJECTIVES, attention_offsets, random_windows, train_objective  # noqa: E402
-
-SETTINGS = dict(vocab_size=64, seq_len=16, n_train=4096, n_held_out=64, steps=120, batch_size=32,
-                learning_rate=1e-2, hidden_size=64)
+from bertbook.why_masking import OBJECTIVES, SETTINGS, random_token_run  # noqa: E402
 
 
 def main(argv=None) -> dict:
@@ -44,24 +41,20 @@ def main(argv=None) -> dict:
         result = {"settings": settings, "runs": []}
     result["command"] = "python benchmarks/why_masking.py " + " ".join(argv if argv is not None else sys.argv[1:])
     result["ln_vocab"] = math.log(settings["vocab_size"])
-    V, T = settings["vocab_size"], settings["seq_len"]
-    train = random_windows(settings["n_train"], T, V, seed=0)
-    held_out = random_windows(settings["n_held_out"], T, V, seed=99)
+    T = settings["seq_len"]
     done = {(r["objective"], r["seed"]) for r in result["runs"]}
     for seed in args.seeds:
-        for objective, (attention, _) in OBJECTIVES.items():
+        for objective in OBJECTIVES:
             if (objective, seed) in done:
                 continue
             start = time.time()
-            run = train_objective(objective, train, held_out, mask_id=V, vocab_size=V + 1, steps=settings["steps"],
-                                  batch_size=settings["batch_size"], seed=seed,
-                                  learning_rate=settings["learning_rate"], hidden_size=settings["hidden_size"])
-            offsets = attention_offsets(run.model, held_out, causal=attention == "causal")
+            run = random_token_run(objective, seed, steps=settings["steps"])
+            plus_1 = run.attention_by_offset[T].item()          # offsets run from -(T-1): index T is +1
             result["runs"].append(dict(objective=objective, seed=seed, final_train_loss=run.train_losses[-1],
-                                       held_out_loss=run.held_out_loss,
-                                       attention_at_plus_1=offsets[T].item(), train_losses=run.train_losses))
+                                       held_out_loss=run.held_out_loss, attention_at_plus_1=plus_1,
+                                       train_losses=run.train_losses))
             print(f"{objective:32s} seed {seed}: held-out loss {run.held_out_loss:.3f}, "
-                  f"attention at +1 {offsets[T].item():.3f} ({time.time() - start:.0f} s)", flush=True)
+                  f"attention at +1 {plus_1:.3f} ({time.time() - start:.0f} s)", flush=True)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result, indent=1) + "\n")       # after every run: resumable
     return result

@@ -90,12 +90,19 @@ def make_batch(windows: torch.Tensor, target: str, mask_id: int, generator: torc
     return inputs, windows.masked_fill(~chosen, IGNORE_INDEX)
 
 
+# The lesson's experiment: random tokens from 64 ids in windows of 16, a 64-wide one-layer encoder,
+# 120 AdamW steps of 32 windows at lr 1e-2 (enough for the copying head to form; seconds on a CPU).
+SETTINGS = dict(vocab_size=64, seq_len=16, n_train=4096, n_held_out=64, steps=120, batch_size=32,
+                learning_rate=1e-2, hidden_size=64)
+
+
 @dataclass
 class ObjectiveRun:
     objective: str
     seed: int
     train_losses: list[float] = field(default_factory=list)
     held_out_loss: float = float("nan")
+    attention_by_offset: torch.Tensor | None = field(default=None, repr=False)   # see attention_offsets
     model: TinyEncoderLM | None = field(default=None, repr=False)
 
 
@@ -140,3 +147,18 @@ def attention_offsets(model: TinyEncoderLM, windows: torch.Tensor, causal: bool)
     T = probs.shape[0]
     offsets = torch.arange(T)[None, :] - torch.arange(T)[:, None]
     return torch.stack([probs[offsets == d].mean() for d in range(-(T - 1), T)])
+
+
+def random_token_run(objective: str, seed: int = 0, **overrides) -> ObjectiveRun:
+    """One run of the lesson's experiment (``SETTINGS``, any of them overridden by keyword): the
+    same random training and held-out windows for every objective and seed (the seed changes the
+    initialisation, the batches and the masks), plus the held-out attention by offset."""
+    s = {**SETTINGS, **overrides}
+    V, T = s["vocab_size"], s["seq_len"]
+    train = random_windows(s["n_train"], T, V, seed=0)
+    held_out = random_windows(s["n_held_out"], T, V, seed=99)
+    run = train_objective(objective, train, held_out, mask_id=V, vocab_size=V + 1, steps=s["steps"],
+                          batch_size=s["batch_size"], seed=seed, learning_rate=s["learning_rate"],
+                          hidden_size=s["hidden_size"])
+    run.attention_by_offset = attention_offsets(run.model, held_out, causal=OBJECTIVES[objective][0] == "causal")
+    return run
