@@ -20,6 +20,10 @@ PRESETS: dict[str, dict] = {
     "small": dict(hidden_size=512, num_hidden_layers=4, num_attention_heads=8, intermediate_size=2048),
     "minilm": dict(hidden_size=384, num_hidden_layers=6, num_attention_heads=12, intermediate_size=1536),
     "base": dict(),
+    # BERT-large (Devlin et al., 2019, section 3): L=24, H=1024, A=16, FFN 4H. The paper says 340M
+    # parameters; counting every tensor gives 335,141,888 (BertModel with pooler). The paper's
+    # figures are rounded to two significant digits (109.5M -> "110M" for base, 335.1M -> "340M").
+    "large": dict(hidden_size=1024, num_hidden_layers=24, num_attention_heads=16, intermediate_size=4096),
 }
 
 
@@ -76,7 +80,7 @@ class BertConfig:
 
     @classmethod
     def preset(cls, name: str, **overrides) -> "BertConfig":
-        """A named size: ``tiny``, ``mini``, ``small``, ``minilm`` or ``base``; keywords override fields."""
+        """A named size: ``tiny``, ``mini``, ``small``, ``minilm``, ``base`` or ``large``; keywords override fields."""
         if name not in PRESETS:
             raise ValueError(f"Unknown preset {name!r}; choose one of {sorted(PRESETS)}.")
         return cls(**{**PRESETS[name], **overrides})

@@ -1,0 +1,64 @@
+"""Why BERT masks, over three seeds: train the one-layer encoder of ``bertbook/why_masking.py`` on
+each objective (causal next token, bidirectional next token, bidirectional same token, masked LM)
+on uniformly random tokens, and record the final training loss, the held-out loss and the mean
+attention at offset +1 (the right neighbour). Lesson 6 runs one seed live and reads this file for
+the spread.
+
+    python benchmarks/why_masking.py --threads 1                     # ~1-2 minutes on one core
+    python benchmarks/why_masking.py --seeds 0 --steps 3 --out /tmp/x.json   # does it run?
+
+Resumable: runs already in ``--out`` (same objective, seed and settings) are kept.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bertbook.why_masking import OBJECTIVES, SETTINGS, random_token_run  # noqa: E402
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--steps", type=int, default=SETTINGS["steps"])
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", default=str(ROOT / "data" / "results" / "why_masking.json"))
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    settings = {**SETTINGS, "steps": args.steps}
+    out = Path(args.out)
+    result = json.loads(out.read_text()) if out.is_file() else {}
+    if result.get("settings") != settings:
+        result = {"settings": settings, "runs": []}
+    result["command"] = "python benchmarks/why_masking.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    result["ln_vocab"] = math.log(settings["vocab_size"])
+    T = settings["seq_len"]
+    done = {(r["objective"], r["seed"]) for r in result["runs"]}
+    for seed in args.seeds:
+        for objective in OBJECTIVES:
+            if (objective, seed) in done:
+                continue
+            start = time.time()
+            run = random_token_run(objective, seed, steps=settings["steps"])
+            plus_1 = run.attention_by_offset[T].item()          # offsets run from -(T-1): index T is +1
+            result["runs"].append(dict(objective=objective, seed=seed, final_train_loss=run.train_losses[-1],
+                                       held_out_loss=run.held_out_loss, attention_at_plus_1=plus_1,
+                                       train_losses=run.train_losses))
+            print(f"{objective:32s} seed {seed}: held-out loss {run.held_out_loss:.3f}, "
+                  f"attention at +1 {plus_1:.3f} ({time.time() - start:.0f} s)", flush=True)
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(result, indent=1) + "\n")       # after every run: resumable
+    return result
+
+
+if __name__ == "__main__":
+    main()
