@@ -8,7 +8,7 @@ is the final answer, and at which rank, if the model stopped after layer l?" sho
 stack the answer appears (nostalgebraist, "interpreting GPT: the logit lens", LessWrong, 2020).
 
 It is an approximation, by construction: the head was trained on the last layer's output only
-(for ``minilm-mlm``: layer 6; layers 0-1 are MiniLM's, never trained on MLM), so an earlier layer
+(for ``minilm-mlm``: layer 6; its first two layers are MiniLM's, never trained on MLM), so an earlier layer
 read through it is read in a language the head was not taught. A low probability at layer 3 means
 "not yet readable by the final head", not "not yet known". The tuned lens (Belrose et al., 2023,
 arXiv:2303.08112) trains one small translator per layer to fix exactly this. Reading 0 is the
@@ -145,7 +145,7 @@ def logit_lens_figure(readouts, title: str = "logit lens"):
     ax_prob.legend(fontsize=8, loc="upper left")
     for ax in (ax_rank, ax_prob):
         ax.set_xticks(layers, labels)
-        ax.set_xlabel("hidden state read by the MLM head (emb = embeddings, then after layer l)")
+        ax.set_xlabel("hidden state read by the head (emb = embeddings; l = after layer l)", fontsize=9)
         ax.grid(alpha=0.3)
     fig.suptitle(f"{title} ({len(readouts)} sentences)", fontsize=10)
     return fig
@@ -166,7 +166,8 @@ def readout_strip(readouts, dpi: int | None = None):
     for i in range(n):
         for j in range(cols):
             r = int(rank[i, j])
-            ax.text(j, i, f"#{r}" if r < 1000 else f"#{r / 1000:.0f}k", ha="center", va="center", fontsize=7,
+            label = f"#{r}" if r < 1000 else f"#{r / 1000:.1f}k" if r < 10000 else f"#{r / 1000:.0f}k"
+            ax.text(j, i, label, ha="center", va="center", fontsize=7,
                     color="white" if prob[i, j] > 0.6 * max(0.05, float(prob.max())) else "black")
     ax.set_xticks(range(cols), ["emb"] + [f"L{l}" for l in range(1, cols)], fontsize=8)
     ax.set_yticks(range(n), [f"[MASK] {i + 1}: {r.answer}" if n > 1 else r.answer for i, r in enumerate(readouts)],
