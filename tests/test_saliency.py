@@ -137,3 +137,20 @@ def test_the_committed_results_are_those_of_the_records():
     for name, row in data["summary"].items():
         assert row["drop_mean"] == pytest.approx(recomputed[name]["drop_mean"])
     assert data["command"].startswith("python benchmarks/explanation_agreement.py")
+
+
+def test_the_script_writes_what_the_lesson_reads(tmp_path):
+    """benchmarks/explanation_agreement.py on two sentences: the same keys as the committed file."""
+    import subprocess
+    import sys
+    out = tmp_path / "expl.json"
+    subprocess.run([sys.executable, "benchmarks/explanation_agreement.py", "--threads", "1", "--limit", "2",
+                    "--steps", "4", "--out", str(out)], cwd=REPO_DIR, check=True, capture_output=True)
+    data = json.loads(out.read_text())
+    committed = json.loads((REPO_DIR / "data" / "results" / "lesson7_explanations.json").read_text())
+    assert len(data["records"]) == 2 and set(data) == set(committed)
+    assert set(data["records"][0]) == set(committed["records"][0])
+    new, old = data["records"][0], committed["records"][0]
+    assert new["answer"] == old["answer"] and new["tokens"] == old["tokens"]
+    for name in ("occlusion", *METHODS[:3]):                  # all but integrated gradients (4 steps here)
+        assert np.allclose(new[name], old[name], atol=1e-4), name
