@@ -8,12 +8,10 @@ from matplotlib.figure import Figure
 from bertbook import load_tokenizer
 from bertbook.exercises import ExerciseError
 from bertbook.head_patterns import PATTERNS, best_heads, head_pattern_figure, head_pattern_scores, model_head_scores
-from bertbook.minilm_mlm import HEAD_DIR
 from bertbook.widgets.attention import model_attentions
 from bertbook.widgets.attention_lines import AttentionLinesViewer, attention_lines
 from bertbook.widgets.fill_mask import FillMaskWidget, fill_mask_widget, mask_word
 
-TINY_DIR = HEAD_DIR.parent / "bertbook-tiny"
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +49,6 @@ def test_bad_input_shows_the_error_instead_of_a_chart(mlm_models):
     assert w.predictions == [] and "no [MASK]" in w.error and "[MASK]" in w.listing.value
 
 
-@pytest.mark.skipif(not (TINY_DIR / "model.safetensors").is_file(), reason="bertbook-tiny not shipped yet")
 def test_model_selector_switches_to_the_students_model():
     w = FillMaskWidget("She lit the [MASK] and sat down to read.")
     assert w.model_selector.value == "MiniLM, MLM-trained (minilm-mlm)"      # the default
@@ -67,9 +64,30 @@ def test_mask_word():
 
 
 def test_static_fallback_without_a_kernel(mlm_models):
+    """The static chart shows fill_mask's top 5, best on top, each bar as long as its probability."""
+    from bertbook.fill_mask import fill_mask
     fig = fill_mask_widget("She lit the [MASK].", models=mlm_models, interactive=False)
     assert isinstance(fig, Figure) and len(fig.axes) == 1
-    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][::-1][0]
+    expected = fill_mask("She lit the [MASK].", 5, *mlm_models["minilm-mlm"])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][::-1] == [w for w, _ in expected]
+    assert np.allclose([b.get_width() for b in ax.patches][::-1], [p for _, p in expected])
+
+
+def test_the_widget_shows_the_logit_lens_of_each_gap(mlm_models):
+    """The per-layer strip: one readout per [MASK], ending at the gap's own top answer (rank 1)."""
+    from bertbook.logit_lens import layer_readouts
+    w = FillMaskWidget("The [MASK] barked at the [MASK].", models=mlm_models)
+    assert len(w.readouts) == 2 and w.layers.value
+    assert [r.answer for r in w.readouts] == [preds[0][0] for preds in w.predictions]
+    assert all(r.rank[-1] == 1 and len(r.rank) == 7 for r in w.readouts)
+    expected = layer_readouts(*mlm_models["minilm-mlm"], "The [MASK] barked at the [MASK].")
+    assert np.allclose(w.readouts[1].probability, expected[1].probability)
+    strip = w.layers.value
+    w.text.value = "She lit the [MASK] and sat down to read."
+    assert len(w.readouts) == 1 and w.layers.value != strip
+    w.text.value = "No gap."
+    assert w.readouts == [] and w.error
 
 
 # --- attention views ---------------------------------------------------------------------------------
@@ -144,17 +162,26 @@ def test_minilm_has_a_previous_token_head(minilm, minilm_tokenizer):
 
 
 # --- exercises ----------------------------------------------------------------------------------------
-def test_exercise_checks_accept_right_and_reject_wrong_answers():
-    from bertbook.exercises.exploring import check_mlm_labels, check_previous_token_score, check_top_k
-    check_mlm_labels(lambda ids, pos: [t if i in pos else -100 for i, t in enumerate(ids)])
-    check_top_k(lambda p, k: [(int(i), float(v)) for v, i in zip(*p.topk(k))])
-    check_previous_token_score(lambda a: float(np.diagonal(a, -1).mean()))
-    with pytest.raises(ExerciseError, match="around"):
-        check_mlm_labels(lambda ids, pos: [t if (i - 1 in pos or i + 1 in pos) else -100 for i, t in enumerate(ids)])
-    with pytest.raises(ExerciseError, match="least"):
-        check_top_k(lambda p, k: [(int(i), float(v)) for v, i in zip(*p.topk(k, largest=False))])
-    with pytest.raises(ExerciseError, match="next"):
-        check_previous_token_score(lambda a: float(np.diagonal(a, 1).mean()))
+def test_the_notebooks_solutions_pass_their_checks():
+    """Every solution cell of lesson 7 that defines a function passes its check when run alone (the
+    full tables of wrong answers are in test_exercise_hints_07.py)."""
+    import nbformat
+    from bertbook.corpus import REPO_DIR
+    from bertbook.exercises import results
+    nb = nbformat.read(REPO_DIR / "notebooks" / "07_exploring_bert.ipynb", as_version=4)
+    solutions = [c.source for c in nb.cells if "solution" in c.metadata.get("tags", [])]
+    for source in solutions:
+        head = source.split("\ncheck_")[0]                    # the definitions, up to the check call
+        check = "check_" + source.split("\ncheck_")[1].splitlines()[0]
+        from bertbook import IGNORE_INDEX
+        namespace = {"np": np, "torch": torch, "IGNORE_INDEX": IGNORE_INDEX}
+        exec(head, namespace)
+        exec("from bertbook.exercises.exploring import *\n" + check, namespace)
+        name = check.split("(")[0]
+        assert results()[name]["status"] == "passed", name
+    with pytest.raises(ExerciseError):
+        from bertbook.exercises.exploring import check_mlm_labels
+        check_mlm_labels(lambda o, x, s: [-100 if i in s else t for i, t in enumerate(o)])
 
 
 def test_notebook_hides_its_solutions_and_keeps_the_misconceptions_box():
@@ -162,6 +189,10 @@ def test_notebook_hides_its_solutions_and_keeps_the_misconceptions_box():
     from bertbook.corpus import REPO_DIR
     nb = nbformat.read(REPO_DIR / "notebooks" / "07_exploring_bert.ipynb", as_version=4)
     solutions = [c for c in nb.cells if "solution" in c.metadata.get("tags", [])]
-    assert len(solutions) == 3
+    exercises = [c for c in nb.cells if "exercise" in c.metadata.get("tags", [])]
+    assert len(solutions) == len(exercises) == 4
     assert all(c.metadata["jupyter"]["source_hidden"] and c.outputs for c in solutions)
+    assert all("raise NotImplementedError" in c.source or "answer = ..." in c.source for c in exercises)
+    text = " ".join(c.source for c in nb.cells).lower()
+    assert "seed post" not in text and "blog" not in text
     assert any("predicts the **masked word itself**" in c.source for c in nb.cells if c.cell_type == "markdown")

@@ -2,9 +2,11 @@
 and see the model's top-k words for each gap as a bar chart.
 
 A text box, a model dropdown, a k slider and a row of word buttons (click one to replace that
-word with [MASK]) over a PNG bar chart in an ``ipywidgets.Image`` and a plain-text list of the
-predictions: no JavaScript from a CDN. Models are loaded the first time they are picked.
-Without ipywidgets or a live kernel, ``fill_mask_widget`` returns a static bar chart instead.
+word with [MASK]) over a PNG bar chart in an ``ipywidgets.Image``, a plain-text list of the
+predictions, and a per-layer strip (the logit lens, ``bertbook.logit_lens``): for each gap's top
+answer, its rank and probability when the MLM head reads the embeddings and each layer's output.
+No JavaScript from a CDN. Models are loaded the first time they are picked. Without ipywidgets or
+a live kernel, ``fill_mask_widget`` returns a static bar chart instead.
 """
 from __future__ import annotations
 
@@ -15,8 +17,7 @@ import re
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .attention import widgets_available
-from .render import figure_png, png_metadata, show_png
+from .render import figure_png, png_metadata, show_png, widgets_available
 
 MODELS = {"MiniLM, MLM-trained (minilm-mlm)": "minilm-mlm", "our tiny BERT (bertbook-tiny)": "bertbook-tiny"}
 WORD = re.compile(r"\[MASK\]|[A-Za-z0-9']+")
@@ -71,6 +72,7 @@ class FillMaskWidget:
         self.models = dict(models or MODELS)
         self.dpi = dpi
         self.predictions = []
+        self.readouts = []                                           # the logit lens, one per [MASK]
         self.error = None
         self._loaded = {}
         self.text = widgets.Text(value=text, description="sentence", continuous_update=False,
@@ -81,12 +83,13 @@ class FillMaskWidget:
         self.words = widgets.HBox(layout=widgets.Layout(flex_flow="row wrap"))
         self.image = widgets.Image(format="png")
         self.listing = widgets.HTML()
+        self.layers = widgets.Image(format="png")
         for w, name in ((self.text, "text"), (self.model_selector, "model"), (self.k, "k"), (self.words, "words"),
-                        (self.image, "image"), (self.listing, "predictions")):
+                        (self.image, "image"), (self.listing, "predictions"), (self.layers, "layers")):
             w.add_class(f"bertbook-fillmask-{name}")                # stable hooks for browser tests
         hint = widgets.HTML("<small>Type a sentence with [MASK] and press Enter, or click a word to mask it.</small>")
         self.widget = widgets.VBox([hint, self.text, widgets.HBox([self.model_selector, self.k]), self.words,
-                                    self.image, self.listing])
+                                    self.image, self.listing, self.layers])
         self.widget.add_class("bertbook-fillmask")
         for w in (self.text, self.model_selector, self.k):
             w.observe(self._update, names="value")
@@ -117,12 +120,14 @@ class FillMaskWidget:
 
     def _update(self, change=None) -> None:
         from ..fill_mask import fill_mask
+        from ..logit_lens import layer_readouts, readout_strip
         self._word_buttons()
         try:
             model, tokenizer = self.model_and_tokenizer()
             result = fill_mask(self.text.value, self.k.value, model, tokenizer)
+            self.readouts = layer_readouts(model, tokenizer, self.text.value)
         except (ValueError, FileNotFoundError, TypeError) as e:
-            self.error, self.predictions = str(e), []
+            self.error, self.predictions, self.readouts = str(e), [], []
             self.listing.value = f"<span style='color:#b00020'>{html.escape(str(e))}</span>"
             return
         self.error = None
@@ -132,6 +137,7 @@ class FillMaskWidget:
         rows = ["<br>".join(f"{html.escape(w)} {p:.3f}" for w, p in preds) for preds in self.predictions]
         self.listing.value = "<div style='display:flex;gap:2em'>" + "".join(
             f"<div><b>[MASK] {i + 1}</b><br>{r}</div>" for i, r in enumerate(rows)) + "</div>"
+        show_png(self.layers, figure_png(readout_strip(self.readouts, self.dpi), dpi=self.dpi))
 
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
