@@ -34,3 +34,19 @@ class Dropout(nn.Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return dropout(x, self.p, self.training)
+
+
+def set_dropout(model: nn.Module, p: float) -> nn.Module:
+    """Use dropout ``p`` everywhere in ``model`` (hidden states, attention probabilities, a task
+    head's input), whatever its config said, and record it in the config so a saved copy agrees.
+
+    Why a function and not a new config: a pretrained checkpoint brings the dropout it was trained
+    with, and fine-tuning (BERT's 0.1) or a short continued-training run on plenty of data (0) wants
+    its own. Every training loop here changes it through this one function."""
+    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = p
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = p
+        elif hasattr(m, "dropout_p"):                       # MultiHeadSelfAttention
+            m.dropout_p = p
+    return model
