@@ -64,11 +64,20 @@ def test_schedule_warms_up_then_decays(tokenizer):
     lrs = [h["lr"] for h in history]
     assert lrs.index(max(lrs)) == 11 and max(lrs) == pytest.approx(1e-3)
     assert all(a < b for a, b in zip(lrs[:12], lrs[1:12]))        # rising
-    assert all(a > b for a, b in zip(lrs[11:], lrs[12:]))         # then falling
-    assert lrs[-1] == pytest.approx(1e-3 / 37)                      # one step before zero
+    assert lrs[12] == lrs[11]                                      # the decay line starts at the peak
+    assert all(a > b for a, b in zip(lrs[12:], lrs[13:]))         # then falling
+    assert lrs[-1] == pytest.approx(1e-3 / 36)                      # one step before zero
     f = linear_warmup_decay(10, 100)
-    assert f(0) == pytest.approx(0.1) and f(9) == 1.0 and f(10) == pytest.approx(90 / 91)
-    assert f(99) == pytest.approx(1 / 91) and f(100) == 0.0
+    assert f(0) == pytest.approx(0.1) and f(9) == 1.0 and f(10) == 1.0 and f(11) == pytest.approx(89 / 90)
+    assert f(99) == pytest.approx(1 / 90) and f(100) == 0.0
+
+
+def test_one_schedule_for_every_loop():
+    """Pretraining's lr_at (lesson 6's exercise), fine-tuning and MiniLM's MLM training share one lambda."""
+    from bertbook import minilm_mlm, training
+    f = linear_warmup_decay(10, 100)
+    assert [training.lr_at(s, 2e-3, 10, 100) for s in range(101)] == [2e-3 * f(s) for s in range(101)]
+    assert minilm_mlm.linear_warmup_decay is linear_warmup_decay
 
 
 def test_weight_decay_skips_biases_and_layernorm(tokenizer):
