@@ -23,7 +23,7 @@ from .config import BertConfig
 from .corpus import DATA_DIR
 from .dropout import set_dropout
 from .model import BertForSequenceClassification
-from .optimizer import adamw, parameter_groups  # noqa: F401  (parameter_groups: the rule, importable from here)
+from .optimizer import adamw, optimizer_step, parameter_groups  # noqa: F401  (parameter_groups: the rule, importable from here)
 from .schedule import jump_to, linear_warmup_decay, warmup_steps_for, warmup_then_decay
 from .tokenizer import encode, load_tokenizer
 from .training_checkpoint import latest_checkpoint, read_state, restore, save_checkpoint
@@ -187,11 +187,7 @@ def training_step(model: nn.Module, batch: dict, optimizer: torch.optim.Optimize
     model.train()
     with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=bf16):
         loss = model(**batch).loss.float()
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-    optimizer.step()
-    schedule.step()
+    optimizer_step(loss, optimizer, schedule, max_grad_norm=1.0)
     return loss.item()
 
 

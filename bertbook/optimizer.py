@@ -41,3 +41,14 @@ def adamw(model: nn.Module, lr: float, weight_decay: float = 0.01, eps: float = 
           lr_of: Callable[[str], float | None] | None = None) -> torch.optim.AdamW:
     """``torch.optim.AdamW`` over :func:`parameter_groups` (betas 0.9, 0.999 as in BERT)."""
     return torch.optim.AdamW(parameter_groups(model, weight_decay, lr_of), lr=lr, betas=(0.9, 0.999), eps=eps)
+
+
+def optimizer_step(loss: torch.Tensor, optimizer: torch.optim.Optimizer, schedule, max_grad_norm: float = 1.0) -> None:
+    """The update every loop makes after its forward pass: gradients of ``loss``, clipped to a total
+    norm of ``max_grad_norm`` (one bad batch cannot throw the weights far), AdamW's step, gradients
+    cleared, and the learning rate moved on to the next step's."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_([p for g in optimizer.param_groups for p in g["params"]], max_grad_norm)
+    optimizer.step()
+    optimizer.zero_grad(set_to_none=True)
+    schedule.step()

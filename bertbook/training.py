@@ -37,7 +37,7 @@ from .corpus import CORPUS_DIR, Document, load_corpus, load_library
 from .fast_pretraining import PreTrainingLoss
 from .mlm_evaluation import evaluate_masked_lm
 from .model import BertForPreTraining, BertForPreTrainingOutput
-from .optimizer import adamw
+from .optimizer import adamw, optimizer_step
 from .pretraining_data import (PretrainingExample, check_documents, collate, create_pretraining_examples,
                                examples_from_token_ids, remask, tokenize_documents)
 from .schedule import jump_to, linear_warmup_decay, warmup_then_decay
@@ -226,11 +226,7 @@ class Trainer:
         """One optimizer step: the loss on one batch, its gradient, clipping, AdamW, the schedule."""
         self.model.train()
         out = self.loss(**batch)
-        out.loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.args.max_grad_norm)
-        self.optimizer.step()
-        self.optimizer.zero_grad(set_to_none=True)
-        self.schedule.step()
+        optimizer_step(out.loss, self.optimizer, self.schedule, self.args.max_grad_norm)
         return out
 
     def train(self) -> list[dict]:
