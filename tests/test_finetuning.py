@@ -1,5 +1,6 @@
 """Fine-tuning: the training loop learns, each initialisation loads the right encoder weights,
 long texts are windowed correctly, and lesson 8's self-checks tell right from wrong."""
+import json
 import random
 import warnings
 
@@ -319,3 +320,58 @@ def test_check_pool():
         ex.check_pool(lambda logits: logits.softmax(0).mean(0))
     with pytest.raises(ExerciseError, match="shape"):
         ex.check_pool(lambda logits: logits.softmax(-1))
+
+
+def _resume_runs(tokenizer, tmp_path, name, **overrides):
+    """An uninterrupted run, and one stopped after its first step (a checkpoint) then resumed."""
+    texts, labels = toy_task(64, seed=9)
+    kw = dict(epochs=2, batch_size=16, lr=1e-3, seed=3, progress=False)
+    straight = small_classifier(tokenizer, **overrides)
+    whole = fine_tune(straight, tokenizer, texts, labels, checkpoint_dir=tmp_path / f"{name}-straight", **kw)
+    first = fine_tune(small_classifier(tokenizer, **overrides), tokenizer, texts, labels,
+                      checkpoint_dir=tmp_path / name, max_minutes=0, **kw)
+    assert len(first) == 1 and (tmp_path / name / "checkpoint-1" / "trainer_state.json").is_file()
+    return straight, whole, (texts, labels, kw)
+
+
+def test_an_interrupted_run_resumes_exactly(tokenizer, tmp_path):
+    """Data order from the seed, AdamW's moments, the schedule and the RNG (dropout) from the
+    checkpoint: the resumed run ends with the uninterrupted run's weights and history."""
+    straight, whole, (texts, labels, kw) = _resume_runs(tokenizer, tmp_path, "run")
+    resumed = small_classifier(tokenizer, seed=1)            # other initial weights: the checkpoint's win
+    history = fine_tune(resumed, tokenizer, texts, labels, checkpoint_dir=tmp_path / "run", **kw)
+    assert [h["loss"] for h in history] == [h["loss"] for h in whole] and len(history) == 8
+    for (n, a), b in zip(straight.named_parameters(), resumed.parameters()):
+        assert torch.equal(a, b), n
+    with pytest.raises(ValueError, match="other settings"):
+        fine_tune(small_classifier(tokenizer), tokenizer, texts, labels, checkpoint_dir=tmp_path / "run",
+                  **{**kw, "lr": 2e-3})
+
+
+def test_a_checkpoint_in_the_old_format_still_resumes(tokenizer, tmp_path):
+    """Runs started before the one checkpoint format (``trainable.safetensors`` + ``state.json``,
+    e.g. lesson 9's SQuAD model) resume: the same weights as an uninterrupted run when no dropout
+    draws random numbers (the old format kept no RNG state)."""
+    from safetensors.torch import load_file, save_file
+
+    from bertbook.training_checkpoint import read_state
+    no_dropout = dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    straight, whole, (texts, labels, kw) = _resume_runs(tokenizer, tmp_path, "new", **no_dropout)
+    new = tmp_path / "new" / "checkpoint-1"                 # rewritten as the old writer wrote it
+    state, moments = read_state(new), load_file(str(new / "optimizer.safetensors"))
+    model = small_classifier(tokenizer, **no_dropout)
+    from bertbook.training_checkpoint import restore
+    restore(new, model)
+    tensors = {f"param.{n}": p.detach().clone() for n, p in model.named_parameters()}
+    tensors |= {f"adam.{k}": v for k, v in moments.items() if not k.startswith("rng.")}
+    old = tmp_path / "old" / "checkpoint"
+    old.mkdir(parents=True)
+    save_file(tensors, str(old / "trainable.safetensors"))
+    (old / "state.json").write_text(json.dumps({"step": 1, "settings": state["settings"],
+                                                "history": state["log_history"]}))
+    resumed = small_classifier(tokenizer, **no_dropout)
+    history = fine_tune(resumed, tokenizer, texts, labels, checkpoint_dir=old, **kw)
+    assert [h["loss"] for h in history] == pytest.approx([h["loss"] for h in whole]) and len(history) == 8
+    for (n, a), b in zip(straight.named_parameters(), resumed.parameters()):
+        torch.testing.assert_close(a, b, msg=n)
+    assert (old / "checkpoint-8" / "trainer_state.json").is_file()      # and it goes on in the new format
