@@ -58,8 +58,8 @@ def _field_type(annotation: str):
 
 
 def add_pretrain_parser(sub) -> None:
-    """``pretrain``'s options are TrainingArguments' fields (name, default and help from the
-    dataclass), so the command line and the Python API cannot drift apart."""
+    """``pretrain``'s options are TrainingArguments' fields (name, type, default, and the help its
+    docstring gives each field), so the command line and the Python API cannot drift apart."""
     import dataclasses
     from bertbook.training import TrainingArguments
     p = sub.add_parser("pretrain", help="pretrain BERT (MLM + NSP); re-run the same command to resume",
@@ -67,12 +67,13 @@ def add_pretrain_parser(sub) -> None:
                        "OUT/checkpoint-STEP/ and OUT/metrics.jsonl; re-running the same command resumes "
                        "from the latest complete checkpoint. Under torchrun it trains with DistributedDataParallel. "
                        "The defaults are the best recipe benchmarks/time_to_quality.py measured.")
+    help_of = TrainingArguments.help()
     for f in dataclasses.fields(TrainingArguments):
         meta = dict(f.metadata)
         if meta.pop("cli", True) is False:
             continue
         default = f.default if f.default is not dataclasses.MISSING else None
-        help_text = meta.pop("help") + (" (default: %(default)s)" if default is not None and f.type != "bool" else "")
+        help_text = help_of[f.name].replace("%", "%%") + (" (default: %(default)s)" if default is not None and f.type != "bool" else "")
         flag = "--" + f.name.replace("_", "-")
         if f.type == "bool":            # a switch that flips the default
             p.add_argument(meta.pop("flag", flag), dest=f.name, action="store_false" if default else "store_true",

@@ -45,55 +45,96 @@ from .training_checkpoint import (OPTIMIZER_FILE, STATE_FILE, complete_checkpoin
                                   read_state, restore, rng_state, save_checkpoint)
 from .weights import atomic_write
 
-def _arg(default, help: str, **cli):
-    """A TrainingArguments field with the help text ``python -m bertbook pretrain --help`` shows
-    (the command line is built from these fields: ``__main__.add_pretrain_parser``)."""
-    kind = "default_factory" if callable(default) else "default"
-    return field(**{kind: default}, metadata={"help": help, **cli})
-
-
 @dataclass
 class TrainingArguments:
     """Everything that defines a run. The defaults are the recipe ``benchmarks/time_to_quality.py``
     found best for the tiny preset on a laptop CPU with the shipped corpus: a high peak learning
     rate, no dropout (a small model trained briefly underfits, it does not overfit), new sentence
-    pairs every epoch (fixed pairs let NSP memorise them) and every step at full length."""
-    out: str = _arg("runs/pretrain", "run folder: checkpoint-STEP/ and metrics.jsonl")
-    corpus: str = _arg(str(CORPUS_DIR), "folder of .txt files, one document each, or 'library' (every book)")
-    tokenizer: str = _arg("bertbook", "'bertbook', 'minilm' or a tokenizer.json")
-    preset: str = _arg("tiny", "model size (BertConfig.preset)")
-    dropout: float | None = _arg(0.0, "dropout everywhere (in Python, None keeps the preset's)")
-    vocab_size: int | None = _arg(None, "override the preset's vocab_size (it must match the tokenizer)")
-    config_overrides: dict = _arg(dict, "other BertConfig fields, e.g. {'num_hidden_layers': 4}", cli=False)
-    max_steps: int = _arg(3000, "stop after this step")
-    schedule_steps: int | None = _arg(None, "the learning rate decays to 0 at this step (default: max_steps)")
-    max_minutes: float | None = _arg(None, "also stop, with a checkpoint, after this many minutes")
-    batch_size: int = _arg(64, "sequences per step per process")
-    learning_rate: float = _arg(2e-3, "peak learning rate, after warm-up (small models like a high one)",
-                                aliases=["--lr"])
-    warmup_steps: int | None = _arg(None, "warm-up steps (default: 6%% of the schedule)")
-    weight_decay: float = _arg(0.01, "AdamW weight decay (not on biases and LayerNorm: optimizer.py)")
-    max_grad_norm: float = _arg(1.0, "clip the gradient to this norm")
-    max_seq_length: int = _arg(128, "tokens per example")
-    short_seq_length: int = _arg(0, "first train at this length, as BERT did (0: no short phase)")
-    short_seq_fraction: float = _arg(0.5, "share of the schedule trained at short_seq_length")
-    masked_lm_prob: float = _arg(0.15, "share of the tokens masked")
-    max_predictions_per_seq: int = _arg(20, "at most this many masked tokens per example")
-    whole_word_masking: bool = _arg(False, "mask all pieces of a word together")
-    dynamic_masking: bool = _arg(True, "mask once (Google's static masks) instead of afresh every epoch (RoBERTa)",
-                                 flag="--static-masking")
-    resample_pairs: bool = _arg(True, "build the A/B sentence pairs again (and their masks) every epoch",
-                                flag="--fixed-pairs")
-    eval_fraction: float = _arg(0.02, "share of every document held out for evaluation (its last sentences)")
-    eval_examples: int = _arg(512, "held-out examples per evaluation")
-    eval_every: int = _arg(100, "held-out evaluation every N steps")
-    save_every: int = _arg(500, "checkpoint every N steps")
-    save_total_limit: int = _arg(2, "keep this many checkpoints (the oldest are deleted)")
-    seed: int = _arg(42, "random seed (model, data order, masks, dropout)")
-    device: str | None = _arg(None, "cpu, cuda, cuda:1 ... (default: cuda if available)")
-    threads: int | None = _arg(None, "torch CPU threads (default: torch's choice)")
-    fresh: bool = _arg(False, "delete this run's checkpoints and start over")
-    progress: bool = _arg(True, "show a progress bar", flag="--no-progress")
+    pairs every epoch (fixed pairs let NSP memorise them) and every step at full length.
+    ``python -m bertbook pretrain`` has one option per field, with the help below.
+
+    Fields:
+        out: run folder: checkpoint-STEP/ and metrics.jsonl
+        corpus: folder of .txt files, one document each, or 'library' (every book)
+        tokenizer: 'bertbook', 'minilm' or a tokenizer.json
+        preset: model size (BertConfig.preset)
+        dropout: dropout everywhere (in Python, None keeps the preset's)
+        vocab_size: override the preset's vocab_size (it must match the tokenizer)
+        config_overrides: other BertConfig fields, e.g. {"num_hidden_layers": 4} (Python only)
+        max_steps: stop after this step
+        schedule_steps: the learning rate decays to 0 at this step (default: max_steps)
+        max_minutes: also stop, with a checkpoint, after this many minutes
+        batch_size: sequences per step per process
+        learning_rate: peak learning rate, after warm-up (small models like a high one)
+        warmup_steps: warm-up steps (default: 6% of the schedule)
+        weight_decay: AdamW weight decay (not on biases and LayerNorm: optimizer.py)
+        max_grad_norm: clip the gradient to this norm
+        max_seq_length: tokens per example
+        short_seq_length: first train at this length, as BERT did (0: no short phase)
+        short_seq_fraction: share of the schedule trained at short_seq_length
+        masked_lm_prob: share of the tokens masked
+        max_predictions_per_seq: at most this many masked tokens per example
+        whole_word_masking: mask all pieces of a word together
+        dynamic_masking: off: mask once (Google's static masks) instead of afresh every epoch (RoBERTa)
+        resample_pairs: off: keep the A/B sentence pairs of epoch 0 instead of building new ones (and
+            their masks) every epoch
+        eval_fraction: share of every document held out for evaluation (its last sentences)
+        eval_examples: held-out examples per evaluation
+        eval_every: held-out evaluation every N steps
+        save_every: checkpoint every N steps
+        save_total_limit: keep this many checkpoints (the oldest are deleted)
+        seed: random seed (model, data order, masks, dropout)
+        device: cpu, cuda, cuda:1 ... (default: cuda if available)
+        threads: torch CPU threads (default: torch's choice)
+        fresh: delete this run's checkpoints and start over
+        progress: off: no progress bar
+    """
+    out: str = "runs/pretrain"
+    corpus: str = str(CORPUS_DIR)
+    tokenizer: str = "bertbook"
+    preset: str = "tiny"
+    dropout: float | None = 0.0
+    vocab_size: int | None = None
+    config_overrides: dict = field(default_factory=dict, metadata={"cli": False})
+    max_steps: int = 3000
+    schedule_steps: int | None = None
+    max_minutes: float | None = None
+    batch_size: int = 64                   # per process: torchrun's N processes train on N x 64
+    learning_rate: float = field(default=2e-3, metadata={"aliases": ["--lr"]})
+    warmup_steps: int | None = None
+    weight_decay: float = 0.01             # BERT's
+    max_grad_norm: float = 1.0
+    max_seq_length: int = 128
+    short_seq_length: int = 0
+    short_seq_fraction: float = 0.5
+    masked_lm_prob: float = 0.15           # BERT's 15%
+    max_predictions_per_seq: int = 20      # BERT's 20 at 128 tokens
+    whole_word_masking: bool = False
+    dynamic_masking: bool = field(default=True, metadata={"flag": "--static-masking"})
+    resample_pairs: bool = field(default=True, metadata={"flag": "--fixed-pairs"})
+    eval_fraction: float = 0.02
+    eval_examples: int = 512
+    eval_every: int = 100
+    save_every: int = 500
+    save_total_limit: int = 2              # a checkpoint of the tiny preset is ~10 MB
+    seed: int = 42
+    device: str | None = None
+    threads: int | None = None
+    fresh: bool = False
+    progress: bool = field(default=True, metadata={"flag": "--no-progress"})
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        """Each field's line in the docstring above: the command line's help text."""
+        lines = cls.__doc__.split("Fields:", 1)[1].splitlines()
+        found: dict[str, str] = {}
+        for line in lines:
+            name, sep, text = line.strip().partition(": ")
+            if sep and name.isidentifier() and line.startswith(" " * 8) and not line.startswith(" " * 9):
+                found[name], last = text, name
+            elif line.strip():
+                found[last] += " " + line.strip()
+        return found
 
     def __post_init__(self):
         if self.schedule_steps is None:
