@@ -8,8 +8,9 @@ probabilities, and after each sub-layer of every encoder layer.
 Why not ``nn.Dropout``? Same maths, a cheaper coin toss. On CPU torch's dropout draws its mask
 with ``bernoulli_``, which on many processors runs one element at a time through a slow scalar
 path; a uniform draw compared with p (``rand >= p`` is true with probability 1 - p) gives the same
-Bernoulli mask in about half the time, and dropout runs 13 times in each training step of a
-4-layer BERT. The random numbers differ from ``nn.Dropout``'s, their distribution does not.
+Bernoulli mask faster (``benchmarks/README.md`` has the measurement), and dropout runs three times
+in every encoder layer of every training step. The random numbers differ from ``nn.Dropout``'s,
+their distribution does not.
 GPUs keep torch's own fused dropout kernel, which is faster there.
 """
 from __future__ import annotations

@@ -4,14 +4,18 @@ What a real pretraining loop needs, and nothing else:
 
 * **AdamW** with a linear warm-up then linear decay of the learning rate (BERT's schedule: a high
   learning rate on a freshly initialised Transformer diverges, so it is ramped up first), and
-  gradient clipping at norm 1.
+  gradient clipping at norm 1: the parts every bertbook loop shares (``optimizer.py``,
+  ``schedule.py``).
 * **Padding-aware batches**: each batch is padded to its own longest example, and an optional
-  short-sequence phase (BERT trained 90% of its steps at 128 tokens, then 512; we do 64 then 128).
+  short-sequence phase (BERT trained 90% of its steps at 128 tokens, then 512; ``short_seq_length``
+  does the same at a smaller scale, off by default: for the tiny model it did not pay, see
+  ``benchmarks/time_to_quality.py``).
 * **Held-out evaluation** of MLM loss/accuracy (on the masked positions only) and NSP loss/accuracy,
   on text the model never trains on (the last sentences of every document).
 * **Checkpoints that survive a crash**: ``checkpoint-STEP/`` holds the model (safetensors), the
   optimizer moments (safetensors, never pickle), the RNG states and the data position, written to a
-  temporary folder and renamed into place, so the latest complete checkpoint is always usable.
+  temporary folder and renamed into place (``training_checkpoint.py``), so the latest complete
+  checkpoint is always usable.
   Re-running the same command resumes from it and gives the same weights as an uninterrupted run.
 * **DistributedDataParallel**: under ``torchrun --nproc_per_node=N`` every rank trains on its own
   shard of each global batch, gradients are averaged, rank 0 alone writes files.
