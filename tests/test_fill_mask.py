@@ -244,7 +244,9 @@ def test_training_moves_only_the_top_layers_and_the_head(tmp_path, minilm):
     assert changed and all(n.startswith(("bert.encoder.layer.4.", "bert.encoder.layer.5.", "mlm.")) for n in changed)
     assert "mlm.dense.weight" in changed and "bert.encoder.layer.5.ffn.output.weight" in changed
     assert torch.equal(after["bert.embeddings.word_embeddings.weight"], minilm.embeddings.word_embeddings.weight)
-    assert history[-1]["step"] == 3 and 0 <= history[-1]["mask_top5"] <= 1
+    masked = sum(int((b["labels"] != -100).sum()) for b in run.eval_batches)
+    assert history[-1]["step"] == 3 and history[-1]["n"] == masked           # every held-out masked position
+    assert history[-1]["mask_accuracy"] <= history[-1]["mask_top5"]
     path = run.export(tmp_path / "out")
     loaded = load_minilm_mlm(directory=path.parent)
     for n in changed:         # float16 on disk: equal to about 3 significant digits
