@@ -7,7 +7,7 @@ import warnings
 import pytest
 import torch
 
-from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification, load_tokenizer
+from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification
 from bertbook.exercises import ExerciseError
 from bertbook.exercises import fine_tuning as ex
 from bertbook.finetuning import (PRETRAINED_DIR, build_classifier, confusion_matrix, evaluate, fine_tune,
@@ -15,11 +15,6 @@ from bertbook.finetuning import (PRETRAINED_DIR, build_classifier, confusion_mat
 from bertbook.long_text import classify_long_text, split_into_windows, window_spans
 
 WORDS = "the a man woman house tree river city day night road garden window door table letter".split()
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return load_tokenizer("bertbook")
 
 
 def toy_task(n, seed):

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification, load_tokenizer
+from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification
 from bertbook.batching import IGNORE_INDEX, pad_batch
 from bertbook.dropout import set_dropout
 from bertbook.mlm_evaluation import evaluate_masked_lm
@@ -76,12 +76,12 @@ def test_pad_batch():
         pad_batch([], 0)
 
 
-def test_the_masked_lm_evaluation_matches_the_textbook_forward():
+def test_the_masked_lm_evaluation_matches_the_textbook_forward(tokenizer):
     """Loss, top-1 and top-5 over every masked position, and top-1 at the [MASK] positions alone,
     recomputed from ``model(...)``'s full logits."""
     from bertbook.minilm_mlm import masked_batch
     from bertbook.pretraining_data import VocabInfo
-    tok = load_tokenizer("bertbook")
+    tok = tokenizer
     model = tiny().eval()
     model.config.vocab_size = tok.get_vocab_size()
     sentences = ["The whale rose out of the sea and the ship turned.", "Call me Ishmael.",
