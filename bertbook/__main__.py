@@ -78,6 +78,8 @@ def add_pretrain_parser(sub) -> None:
         if f.type == "bool":            # a switch that flips the default
             p.add_argument(meta.pop("flag", flag), dest=f.name, action="store_false" if default else "store_true",
                            help=help_text)
+            if default:                 # the switch on, as commands recorded before it became the default say
+                p.add_argument(flag, dest=f.name, action="store_true", help=argparse.SUPPRESS)
         else:
             p.add_argument(flag, *meta.pop("aliases", []), dest=f.name, type=_field_type(f.type), default=default,
                            help=help_text)
