@@ -24,7 +24,7 @@ from .corpus import DATA_DIR
 from .dropout import set_dropout
 from .model import BertForSequenceClassification
 from .optimizer import adamw, optimizer_step, parameter_groups  # noqa: F401  (parameter_groups: the rule, importable from here)
-from .schedule import jump_to, linear_warmup_decay, warmup_steps_for, warmup_then_decay
+from .schedule import jump_to, linear_warmup_decay, warmup_steps_for, warmup_then_decay  # noqa: F401  (lesson 8 imports linear_warmup_decay from here)
 from .tokenizer import encode, load_tokenizer
 from .training_checkpoint import latest_checkpoint, read_state, restore, save_checkpoint
 from .weights import load_pretrained

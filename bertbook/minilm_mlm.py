@@ -50,7 +50,7 @@ from .optimizer import adamw, optimizer_step
 from .schedule import jump_to, linear_warmup_decay, warmup_then_decay  # noqa: F401  (the one schedule)
 from .training_checkpoint import latest_checkpoint, read_state, restore, save_checkpoint
 from .weights import (CheckpointError, atomic_write, from_transformers, load_on_base, load_state_dict_checked,
-                      match_prefix, read_safetensors, resolve_checkpoint_dir, to_transformers)
+                      match_prefix, read_safetensors, resolve_checkpoint_dir, save_on_base)
 
 HEAD_DIR = DATA_DIR / "pretrained" / "minilm-mlm"
 MLM_FILE = "mlm.safetensors"
@@ -149,13 +149,6 @@ def trainable_names(model, train_layers: int) -> set[str]:
         raise ValueError(f"train_layers must be between 0 and {n} (MiniLM has {n} layers), got {train_layers}.")
     top = tuple(f"bert.encoder.layer.{i}." for i in range(n - train_layers, n))
     return {name for name, _ in model.named_parameters() if name.startswith(top) or name in HEAD_PARAMS}
-
-
-def trained_state_dict(model, train_layers: int, dtype=torch.float16) -> dict[str, torch.Tensor]:
-    """The trained tensors under transformers' names, in ``dtype`` (float16 halves the file)."""
-    names = trainable_names(model, train_layers)
-    sd = {k: v for k, v in model.state_dict().items() if k in names}
-    return {k: v.detach().to("cpu", dtype).contiguous() for k, v in to_transformers(sd).items()}
 
 
 def load_minilm_mlm(device=None, directory: str | Path = HEAD_DIR) -> BertForPreTraining:
@@ -285,11 +278,8 @@ class ContinuedPretraining:
 
     def export(self, directory: str | Path, **extra) -> Path:
         """Write ``mlm.safetensors`` (the trained tensors, float16) and ``metrics.json``."""
-        from safetensors.torch import save_file
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        sd = trained_state_dict(self.model, self.settings["train_layers"])
-        atomic_write(directory / MLM_FILE, lambda tmp: save_file(sd, tmp, metadata={"format": "pt"}))
+        save_on_base(self.model, trainable_names(self.model, self.settings["train_layers"]), directory / MLM_FILE)
         report = {**self.settings, **extra, "history": self.history}
         atomic_write(directory / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n"))
         return directory / MLM_FILE

@@ -129,15 +129,9 @@ def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: flo
 
 def export(model, directory: str | Path, metrics: dict) -> Path:
     """Write config.json, the trained tensors (float16, transformers' names) and metrics.json."""
-    from safetensors.torch import save_file
-
-    from .weights import atomic_write, to_transformers
+    from .weights import atomic_write, save_on_base
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    names = trainable_names(model, model.config.extra["trained_layers"])
-    sd = to_transformers({k: v for k, v in model.state_dict().items() if k in names})
-    sd = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in sd.items()}
-    atomic_write(directory / SHIPPED_FILE, lambda tmp: save_file(sd, tmp, metadata={"format": "pt"}))
+    save_on_base(model, trainable_names(model, model.config.extra["trained_layers"]), directory / SHIPPED_FILE)
     config = model.config.to_dict()
     config["base_model"] = BASE_MODEL
     atomic_write(directory / "config.json",

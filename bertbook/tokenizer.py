@@ -13,7 +13,6 @@ from typing import Iterable, Sequence
 
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
-from .batching import pad_batch
 from .corpus import DATA_DIR, TYPOGRAPHY, load_corpus
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
@@ -115,7 +114,7 @@ def encode(tokenizer: Tokenizer, text: str | Sequence[str], text_pair: str | Seq
     from the end of the longer segment, one at a time, until the pair fits ("longest first").
     ``unknown``: "keep" maps unknown characters to [UNK] as BERT does; "error" refuses them.
     """
-    import torch
+    from .batching import pad_batch        # (imports torch: only when a batch is made, so loading a tokenizer stays light)
     single = isinstance(text, str)
     texts = [text] if single else list(text)
     pairs = None if text_pair is None else ([text_pair] if isinstance(text_pair, str) else list(text_pair))

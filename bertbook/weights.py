@@ -230,6 +230,18 @@ def load_on_base(folder: str | Path, model_class, base: str | Path, weights_file
     return model.to(device) if device is not None else model
 
 
+def save_on_base(model, names: set[str], path: str | Path, dtype=torch.float16) -> Path:
+    """Write the tensors ``names`` of ``model`` alone (transformers' names, ``dtype``: float16 halves
+    the file) to ``path``: what :func:`load_on_base` puts back on top of the base checkpoint."""
+    from safetensors.torch import save_file
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sd = to_transformers({k: v for k, v in model.state_dict().items() if k in names})
+    sd = {k: v.detach().to("cpu", dtype).contiguous() for k, v in sd.items()}
+    atomic_write(path, lambda tmp: save_file(sd, tmp, metadata={"format": "pt"}))
+    return path
+
+
 load_pretrained = load_checkpoint    # the old name, still imported by fill_mask.py and finetuning.py
 
 
