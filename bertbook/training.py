@@ -275,6 +275,9 @@ class Trainer:
         return out
 
     def train(self) -> list[dict]:
+        """Steps until ``max_steps`` (or ``max_minutes``, or Ctrl-C), a held-out evaluation every
+        ``eval_every`` steps and a checkpoint every ``save_every``, both also at the end; returns
+        ``history``. Every process stops at the same step (under torchrun)."""
         a = self.args
         self._announce()
         running: list[tuple[float, float]] = []      # training losses since the last evaluation
