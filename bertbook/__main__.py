@@ -43,56 +43,46 @@ def retrain_tokenizer(args: argparse.Namespace) -> None:
 def pretrain(args: argparse.Namespace) -> None:
     import dataclasses
     from bertbook.training import TrainingArguments, pretrain as run
-    overrides = {}
-    if args.vocab_size is not None:
-        overrides["vocab_size"] = args.vocab_size
-    if args.dropout is not None:
-        overrides["hidden_dropout_prob"] = overrides["attention_probs_dropout_prob"] = args.dropout
-    kwargs = {k: v for k, v in vars(args).items()
-              if k in {f.name for f in dataclasses.fields(TrainingArguments)} and v is not None}
-    kwargs["config_overrides"] = overrides
-    trainer = run(**kwargs)
+    trainer = run(**{f.name: getattr(args, f.name) for f in dataclasses.fields(TrainingArguments)
+                     if hasattr(args, f.name)})
     if trainer.is_main and trainer.history:
         last = trainer.history[-1]
         print(f"step {last['step']}: held-out MLM accuracy {last['mlm_accuracy']:.3f} (loss {last['mlm_loss']:.3f}), "
               f"NSP accuracy {last['nsp_accuracy']:.3f} (loss {last['nsp_loss']:.3f}); checkpoints in {args.out}")
 
 
+def _field_type(annotation: str):
+    """``"int | None"`` -> int: TrainingArguments' annotations are strings (postponed evaluation)."""
+    kinds = {"int": int, "float": float, "str": str}
+    return kinds[annotation.split("|")[0].strip()]
+
+
 def add_pretrain_parser(sub) -> None:
-    from bertbook.training import TrainingArguments as T
+    """``pretrain``'s options are TrainingArguments' fields (name, type, default, and the help its
+    docstring gives each field), so the command line and the Python API cannot drift apart."""
+    import dataclasses
+    from bertbook.training import TrainingArguments
     p = sub.add_parser("pretrain", help="pretrain BERT (MLM + NSP); re-run the same command to resume",
                        description="Pretrain a BertForPreTraining on a folder of .txt documents. Writes "
                        "OUT/checkpoint-STEP/ and OUT/metrics.jsonl; re-running the same command resumes "
-                       "from the latest complete checkpoint. Under torchrun it trains with DistributedDataParallel.")
-    p.add_argument("--preset", default=T.preset, help="model size (default: %(default)s)")
-    p.add_argument("--corpus", default=T.corpus, help="folder of .txt files, one document each (default: the shipped novels)")
-    p.add_argument("--tokenizer", default=T.tokenizer, help="'bertbook', 'minilm' or a tokenizer.json (default: %(default)s)")
-    p.add_argument("--out", default=T.out, help="run folder (default: %(default)s)")
-    p.add_argument("--max-steps", type=int, default=T.max_steps, help="stop after this step (default: %(default)s)")
-    p.add_argument("--schedule-steps", type=int, default=None, help="the learning rate decays to 0 at this step (default: --max-steps)")
-    p.add_argument("--max-minutes", type=float, default=None, help="also stop, with a checkpoint, after this many minutes")
-    p.add_argument("--save-every", type=int, default=T.save_every, help="checkpoint every N steps (default: %(default)s)")
-    p.add_argument("--eval-every", type=int, default=T.eval_every, help="held-out evaluation every N steps (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=T.seed)
-    p.add_argument("--batch-size", type=int, default=T.batch_size, help="sequences per step per process (default: %(default)s)")
-    p.add_argument("--learning-rate", "--lr", type=float, default=T.learning_rate, help="peak learning rate (default: %(default)s)")
-    p.add_argument("--warmup-steps", type=int, default=None, help="default: 6%% of the schedule")
-    p.add_argument("--max-seq-length", type=int, default=T.max_seq_length)
-    p.add_argument("--short-seq-length", type=int, default=T.short_seq_length, help="first phase length, 0 = none (default: %(default)s)")
-    p.add_argument("--short-seq-fraction", type=float, default=T.short_seq_fraction,
-                   help="share of the schedule at the short length (default: %(default)s)")
-    p.add_argument("--whole-word-masking", action="store_true")
-    p.add_argument("--static-masking", dest="dynamic_masking", action="store_false", help="mask once (Google) instead of every epoch")
-    p.add_argument("--resample-pairs", action="store_true", help="new A/B pairs every epoch (not only new masks)")
-    p.add_argument("--dropout", type=float, default=None, help="override the preset's dropout")
-    p.add_argument("--vocab-size", type=int, default=None, help="override the preset's vocab_size")
-    p.add_argument("--eval-examples", type=int, default=T.eval_examples, help="held-out examples per evaluation (default: %(default)s)")
-    p.add_argument("--eval-fraction", type=float, default=T.eval_fraction,
-                   help="share of every document held out for evaluation (default: %(default)s)")
-    p.add_argument("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available)")
-    p.add_argument("--threads", type=int, default=None, help="torch CPU threads")
-    p.add_argument("--fresh", action="store_true", help="delete this run's checkpoints and start over")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+                       "from the latest complete checkpoint. Under torchrun it trains with DistributedDataParallel. "
+                       "The defaults are the best recipe benchmarks/time_to_quality.py measured.")
+    help_of = TrainingArguments.help()
+    for f in dataclasses.fields(TrainingArguments):
+        meta = dict(f.metadata)
+        if meta.pop("cli", True) is False:
+            continue
+        default = f.default if f.default is not dataclasses.MISSING else None
+        help_text = help_of[f.name].replace("%", "%%") + (" (default: %(default)s)" if default is not None and f.type != "bool" else "")
+        flag = "--" + f.name.replace("_", "-")
+        if f.type == "bool":            # a switch that flips the default
+            p.add_argument(meta.pop("flag", flag), dest=f.name, action="store_false" if default else "store_true",
+                           help=help_text)
+            if default:                 # the switch on, as commands recorded before it became the default say
+                p.add_argument(flag, dest=f.name, action="store_true", help=argparse.SUPPRESS)
+        else:
+            p.add_argument(flag, *meta.pop("aliases", []), dest=f.name, type=_field_type(f.type), default=default,
+                           help=help_text)
     p.set_defaults(func=pretrain)
 
 

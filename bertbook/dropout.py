@@ -8,8 +8,9 @@ probabilities, and after each sub-layer of every encoder layer.
 Why not ``nn.Dropout``? Same maths, a cheaper coin toss. On CPU torch's dropout draws its mask
 with ``bernoulli_``, which on many processors runs one element at a time through a slow scalar
 path; a uniform draw compared with p (``rand >= p`` is true with probability 1 - p) gives the same
-Bernoulli mask in about half the time, and dropout runs 13 times in each training step of a
-4-layer BERT. The random numbers differ from ``nn.Dropout``'s, their distribution does not.
+Bernoulli mask faster (``benchmarks/README.md`` has the measurement), and dropout runs three times
+in every encoder layer of every training step. The random numbers differ from ``nn.Dropout``'s,
+their distribution does not.
 GPUs keep torch's own fused dropout kernel, which is faster there.
 """
 from __future__ import annotations
@@ -34,3 +35,19 @@ class Dropout(nn.Dropout):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return dropout(x, self.p, self.training)
+
+
+def set_dropout(model: nn.Module, p: float) -> nn.Module:
+    """Use dropout ``p`` everywhere in ``model`` (hidden states, attention probabilities, a task
+    head's input), whatever its config said, and record it in the config so a saved copy agrees.
+
+    Why a function and not a new config: a pretrained checkpoint brings the dropout it was trained
+    with, and fine-tuning (BERT's 0.1) or a short continued-training run on plenty of data (0) wants
+    its own. Every training loop here changes it through this one function."""
+    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = p
+    for m in model.modules():
+        if isinstance(m, nn.Dropout):
+            m.p = p
+        elif hasattr(m, "dropout_p"):                       # MultiHeadSelfAttention
+            m.dropout_p = p
+    return model

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -23,8 +21,12 @@ from torch import nn
 
 from .config import BertConfig
 from .corpus import DATA_DIR
+from .dropout import set_dropout
 from .model import BertForSequenceClassification
+from .optimizer import adamw, optimizer_step, parameter_groups  # noqa: F401  (parameter_groups: the rule, importable from here)
+from .schedule import jump_to, linear_warmup_decay, warmup_steps_for, warmup_then_decay  # noqa: F401  (lesson 8 imports linear_warmup_decay from here)
 from .tokenizer import encode, load_tokenizer
+from .training_checkpoint import latest_checkpoint, read_state, restore, save_checkpoint
 from .weights import load_pretrained
 
 PRETRAINED_DIR = DATA_DIR / "pretrained" / "bertbook-tiny"
@@ -36,18 +38,6 @@ INITIALISATIONS = {
 
 
 # --- the model ---------------------------------------------------------------------------------
-def set_dropout(model: nn.Module, p: float) -> nn.Module:
-    """Use dropout ``p`` everywhere (hidden states, attention probabilities, the classifier input),
-    whatever the checkpoint was pretrained with."""
-    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = p
-    for m in model.modules():
-        if isinstance(m, nn.Dropout):
-            m.p = p
-        elif hasattr(m, "dropout_p"):                       # MultiHeadSelfAttention
-            m.dropout_p = p
-    return model
-
-
 def build_classifier(init: str = "pretrained", num_labels: int = 2, checkpoint: str | Path = PRETRAINED_DIR,
                      dropout: float = 0.1, seed: int = 0, device=None):
     """A ``BertForSequenceClassification`` and its tokenizer, the encoder started from ``init``:
@@ -85,27 +75,6 @@ def build_classifier(init: str = "pretrained", num_labels: int = 2, checkpoint: 
 
 
 # --- training ----------------------------------------------------------------------------------
-def linear_warmup_decay(warmup_steps: int, total_steps: int):
-    """Learning-rate multiplier of optimizer step ``step`` (from 0): up linearly to 1 over the first
-    ``warmup_steps`` (Adam's early steps are noisy and the new head's gradients are large), then down
-    linearly to reach 0 at ``total_steps``. No step trains with a learning rate of exactly 0."""
-    def factor(step: int) -> float:
-        if step < warmup_steps:
-            return (step + 1) / warmup_steps
-        return max(0.0, (total_steps - step) / (total_steps - warmup_steps + 1))
-    return factor
-
-
-def parameter_groups(model: nn.Module, weight_decay: float) -> list[dict]:
-    """Weight decay on weight matrices only, not on biases and LayerNorm (BERT's choice). Frozen
-    parameters (``requires_grad=False``, e.g. MiniLM's bottom layers in lesson 9) are left out."""
-    decay, no_decay = [], []
-    for p in model.parameters():
-        if p.requires_grad:
-            (no_decay if p.ndim == 1 else decay).append(p)
-    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
-
-
 def _is_pair(x) -> bool:
     return isinstance(x, tuple) and len(x) == 2 and all(isinstance(t, str) for t in x)
 
@@ -148,13 +117,14 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
     steps and at the end. Only parameters with ``requires_grad`` are trained (lesson 9 freezes
     MiniLM's bottom layers). AdamW, linear warm-up then decay, gradient clipping at 1.0.
 
-    ``checkpoint_dir``: every ``save_every`` steps the trained tensors, AdamW's state, the step and
-    the history are written there (safetensors + JSON, atomically), and a new call with the same
-    folder resumes: the data order depends only on ``seed``, so a resumed run sees the batches an
-    uninterrupted one would (dropout masks after the resume differ). ``max_minutes`` stops early
-    with a checkpoint (then ``len(history)`` is less than ``epochs`` times the steps per epoch).
-    ``bf16=True`` runs the forward pass under ``torch.autocast`` in bfloat16 (the weights, their
-    gradients and AdamW stay float32): on a CPU with AMX or AVX-512 BF16 about twice as fast.
+    ``checkpoint_dir``: every ``save_every`` steps a ``checkpoint-STEP/`` folder is written there
+    (``training_checkpoint.py``: the model, AdamW's state, the RNG states, the step and the
+    history), and a new call with the same folder resumes from the newest: the data order depends
+    only on ``seed`` and the random numbers are restored, so a resumed run continues as an
+    uninterrupted one would. ``max_minutes`` stops early with a checkpoint (then ``len(history)``
+    is less than ``epochs`` times the steps per epoch). ``bf16=True`` runs the forward pass under
+    ``torch.autocast`` in bfloat16 (the weights, their gradients and AdamW stay float32): faster
+    on CPUs with bfloat16 instructions (``benchmarks/README.md``).
     """
     from tqdm.auto import tqdm
     if epochs < 1 or batch_size < 1:
@@ -165,20 +135,17 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
     order_rng = torch.Generator().manual_seed(seed)        # shuffling, independent of the model
     steps_per_epoch = math.ceil(num_examples / batch_size)
     total = epochs * steps_per_epoch
-    optimizer = torch.optim.AdamW(parameter_groups(model, weight_decay), lr=lr)
-    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, linear_warmup_decay(max(1, round(warmup * total)), total))
+    optimizer = adamw(model, lr, weight_decay)
+    schedule = warmup_then_decay(optimizer, warmup_steps_for(warmup, total), total)
     history, step = [], 0
     settings = dict(num_examples=num_examples, epochs=epochs, batch_size=batch_size, lr=lr,
                     weight_decay=weight_decay, warmup=warmup, seed=seed)
-    if checkpoint_dir is not None and (Path(checkpoint_dir) / "state.json").is_file():
-        step, history = _load_checkpoint(Path(checkpoint_dir), model, optimizer, settings)
-        with warnings.catch_warnings():                     # the schedule jumps to the saved step
-            warnings.simplefilter("ignore")
-            schedule.last_epoch = step - 1
-            schedule.step()
-        torch.manual_seed(seed + step)
+    resume_from = latest_checkpoint(checkpoint_dir) if checkpoint_dir is not None else None
+    if resume_from is not None:
+        step, history = _resume(resume_from, model, optimizer, settings)
+        jump_to(schedule, step)
         if log:
-            log(f"resumed from {checkpoint_dir} at step {step}/{total}")
+            log(f"resumed from {resume_from} at step {step}/{total}")
     t0 = time.time()
     bar = tqdm(total=total, initial=step, desc=desc, disable=not progress)
     stopped = False
@@ -188,17 +155,9 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
             if epoch * steps_per_epoch + b < step or stopped:
                 continue                                    # done before a resume (or stopping)
             idx = order[start:start + batch_size]
-            model.train()
-            batch = make_batch(idx)
-            with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=bf16):
-                loss = model(**batch).loss.float()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
-            record = {"step": step + 1, "examples": epoch * num_examples + start + len(idx),
-                      "loss": loss.item(), "lr": optimizer.param_groups[0]["lr"]}
-            optimizer.step()
-            schedule.step()
+            lr = schedule.get_last_lr()[0]                  # this step's learning rate
+            loss = training_step(model, make_batch(idx), optimizer, schedule, bf16)
+            record = {"step": step + 1, "examples": epoch * num_examples + start + len(idx), "loss": loss, "lr": lr}
             step += 1
             if evaluate is not None and ((eval_every and step % eval_every == 0) or step == total):
                 record.update(evaluate())
@@ -211,7 +170,8 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
                 log(f"step {step}/{total}: loss {record['loss']:.4f}, {time.time() - t0:.0f} s this session")
             out_of_time = max_minutes is not None and time.time() - t0 > 60 * max_minutes
             if checkpoint_dir is not None and (step % save_every == 0 or step == total or out_of_time):
-                _save_checkpoint(Path(checkpoint_dir), model, optimizer, settings, step, history)
+                save_checkpoint(checkpoint_dir, step, model, optimizer, {"settings": settings, "log_history": history},
+                                keep=1)
             if out_of_time:
                 stopped = True
                 if log:
@@ -221,53 +181,26 @@ def train(model: nn.Module, make_batch, num_examples: int, *, epochs: int = 1, b
     return history
 
 
-def _save_checkpoint(folder: Path, model, optimizer, settings: dict, step: int, history: list[dict]) -> None:
-    """Trained tensors + AdamW state as safetensors (never pickle), step and history as JSON,
-    written to a temporary folder and renamed so a crash never leaves half a checkpoint."""
-    from safetensors.torch import save_file
-    names = [n for n, p in model.named_parameters() if p.requires_grad]
-    named = dict(model.named_parameters())
-    tensors = {f"param.{n}": named[n].detach().cpu().contiguous() for n in names}
-    states = optimizer.state_dict()["state"]
-    params = [p for g in optimizer.param_groups for p in g["params"]]
-    index = {id(p): i for i, p in enumerate(params)}
-    for n in names:
-        st = states.get(index[id(named[n])])
-        if st:
-            for k, v in st.items():
-                tensors[f"adam.{n}.{k}"] = torch.as_tensor(v).detach().cpu().reshape(-1).contiguous()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = folder.with_name(folder.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    save_file(tensors, str(tmp / "trainable.safetensors"))
-    (tmp / "state.json").write_text(json.dumps({"step": step, "settings": settings, "history": history}) + "\n")
-    shutil.rmtree(folder, ignore_errors=True)
-    os.replace(tmp, folder)
+def training_step(model: nn.Module, batch: dict, optimizer: torch.optim.Optimizer, schedule, bf16: bool = False) -> float:
+    """One optimizer step on one batch; returns the batch's loss. The learning rate it used is the
+    schedule's for this step: read it before, with ``schedule.get_last_lr()``."""
+    model.train()
+    with torch.autocast(model.device.type, dtype=torch.bfloat16, enabled=bf16):
+        loss = model(**batch).loss.float()
+    optimizer_step(loss, optimizer, schedule, max_grad_norm=1.0)
+    return loss.item()
 
 
-def _load_checkpoint(folder: Path, model, optimizer, settings: dict) -> tuple[int, list[dict]]:
-    from safetensors.torch import load_file
-    state = json.loads((folder / "state.json").read_text())
+def _resume(folder: Path, model, optimizer, settings: dict) -> tuple[int, list[dict]]:
+    """Step and history of a checkpoint written by :func:`train` with the same ``settings``."""
+    state = read_state(folder)
     if state["settings"] != settings:
         raise ValueError(f"{folder} holds a run with other settings ({state['settings']}, now {settings}); "
                          "use the same settings to resume, or delete the folder to start over.")
-    tensors = load_file(str(folder / "trainable.safetensors"))
-    named = dict(model.named_parameters())
-    params = [p for g in optimizer.param_groups for p in g["params"]]
-    index = {id(p): i for i, p in enumerate(params)}
-    opt = optimizer.state_dict()
-    with torch.no_grad():
-        for n, p in named.items():
-            if not p.requires_grad:
-                continue
-            p.copy_(tensors[f"param.{n}"])
-            if f"adam.{n}.step" in tensors:
-                opt["state"][index[id(p)]] = {"step": tensors[f"adam.{n}.step"].reshape(()),
-                                              "exp_avg": tensors[f"adam.{n}.exp_avg"].view_as(p),
-                                              "exp_avg_sq": tensors[f"adam.{n}.exp_avg_sq"].view_as(p)}
-    optimizer.load_state_dict(opt)
-    return state["step"], state["history"]
+    restore(folder, model, optimizer)
+    if "log_history" not in state:            # the old format saved no RNG state: dropout differs from here
+        torch.manual_seed(settings["seed"] + state["step"])
+    return state["step"], state.get("log_history", state.get("history"))
 
 
 def fine_tune(model: BertForSequenceClassification, tokenizer, texts: Sequence, labels: Sequence[int], *,

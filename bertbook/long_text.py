@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import torch
 
+from .batching import pad_batch
 
 def window_spans(num_tokens: int, max_length: int = 128, stride: int = 32) -> list[tuple[int, int]]:
     """(start, end) content-token spans of the windows: at most ``max_length - 2`` tokens each
@@ -62,14 +63,8 @@ def split_into_windows(tokenizer, text: str, max_length: int = 128, stride: int 
         raise ValueError(f"{text!r} has no tokens after normalisation; give a non-empty text.")
     spans = window_spans(len(enc.ids), max_length, stride)
     cls_id, sep_id, pad_id = (tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
-    width = max(b - a for a, b in spans) + 2
-    input_ids = torch.full((len(spans), width), pad_id, dtype=torch.long)
-    attention_mask = torch.zeros((len(spans), width), dtype=torch.long)
-    for row, (a, b) in enumerate(spans):
-        ids = [cls_id, *enc.ids[a:b], sep_id]
-        input_ids[row, :len(ids)] = torch.tensor(ids)
-        attention_mask[row, :len(ids)] = 1
-    return Windows(input_ids, torch.zeros_like(input_ids), attention_mask, spans, list(enc.tokens))
+    batch = pad_batch([[cls_id, *enc.ids[a:b], sep_id] for a, b in spans], pad_id)
+    return Windows(batch["input_ids"], batch["token_type_ids"], batch["attention_mask"], spans, list(enc.tokens))
 
 
 @dataclass

@@ -13,6 +13,7 @@ from torch import nn
 
 from . import weights
 from .attention import padding_mask_to_attention_mask
+from .batching import IGNORE_INDEX  # noqa: F401  (the label of a position without a target)
 from .checkpoints import CHECKPOINTS
 from .config import BertConfig
 from .dropout import Dropout
@@ -21,7 +22,6 @@ from .encoder import BertEncoder
 from .heads import BertPooler, MaskedLMHead, NextSentenceHead
 from .padding import encoder_on_real_tokens
 
-IGNORE_INDEX = -100   # label value for "not a masked position": no MLM loss there
 
 
 @dataclass

@@ -258,22 +258,16 @@ def collate(examples: Sequence[PretrainingExample], pad_token_id: int = 0) -> di
     beyond what the batch needs. ``labels`` is -100 everywhere except the masked positions."""
     import torch
 
-    from .model import IGNORE_INDEX
+    from .batching import IGNORE_INDEX, pad_batch
     if not examples:
         raise ValueError("collate() got no examples.")
-    width = max(len(ex.input_ids) for ex in examples)
-    n = len(examples)
-    input_ids = torch.full((n, width), pad_token_id, dtype=torch.long)
-    token_type_ids = torch.zeros((n, width), dtype=torch.long)
-    attention_mask = torch.zeros((n, width), dtype=torch.long)
-    labels = torch.full((n, width), IGNORE_INDEX, dtype=torch.long)
-    for row, ex in enumerate(examples):
-        k = len(ex.input_ids)
-        input_ids[row, :k] = torch.tensor(ex.input_ids)
-        token_type_ids[row, :k] = torch.tensor(ex.segment_ids)
-        attention_mask[row, :k] = 1
-        if ex.masked_positions:
-            labels[row, ex.masked_positions] = torch.tensor(ex.masked_labels)
-    next_sentence_label = torch.tensor([int(ex.is_random_next) for ex in examples], dtype=torch.long)
-    return {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask,
-            "labels": labels, "next_sentence_label": next_sentence_label}
+    labels = []
+    for ex in examples:
+        row = [IGNORE_INDEX] * len(ex.input_ids)
+        for position, original in zip(ex.masked_positions, ex.masked_labels):
+            row[position] = original
+        labels.append(row)
+    batch = pad_batch([ex.input_ids for ex in examples], pad_token_id,
+                      token_type_ids=[ex.segment_ids for ex in examples], labels=labels)
+    batch["next_sentence_label"] = torch.tensor([int(ex.is_random_next) for ex in examples], dtype=torch.long)
+    return batch

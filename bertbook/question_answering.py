@@ -17,6 +17,7 @@ from typing import Sequence
 
 import torch
 
+from .batching import pad_batch
 MAX_LENGTH = 160            # the shipped model's window (its training length)
 STRIDE = 64                 # tokens shared by neighbouring windows
 MAX_ANSWER_TOKENS = 30
@@ -74,16 +75,8 @@ def qa_windows(tokenizer, question: str, context: str, max_length: int = MAX_LEN
 
 
 def _pad(rows: Sequence[list[int]], segment_from: Sequence[int], pad_id: int, device=None) -> dict:
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
-    types = torch.zeros_like(ids)
-    mask = torch.zeros_like(ids)
-    for k, (r, s) in enumerate(zip(rows, segment_from)):
-        ids[k, :len(r)] = torch.tensor(r)
-        types[k, s:len(r)] = 1
-        mask[k, :len(r)] = 1
-    batch = {"input_ids": ids, "token_type_ids": types, "attention_mask": mask}
-    return {k: v.to(device) for k, v in batch.items()} if device is not None else batch
+    types = [[0] * s + [1] * (len(r) - s) for r, s in zip(rows, segment_from)]    # question: A, passage: B
+    return pad_batch(rows, pad_id, token_type_ids=types, device=device)
 
 
 def answer_token_span(offsets: Sequence[tuple[int, int]], char_start: int, char_end: int) -> tuple[int, int] | None:

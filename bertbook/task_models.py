@@ -32,7 +32,7 @@ from pathlib import Path
 
 import torch
 
-from .corpus import DATA_DIR
+from .checkpoints import CHECKPOINTS
 
 SHIPPED_FILE = "finetuned.safetensors"
 BASE_MODEL = "all-MiniLM-L6-v2 (6 layers, 384 hidden, uncased; distilled, then trained for sentence embeddings)"
@@ -78,7 +78,8 @@ def task_labels(task: str) -> tuple[str, ...] | None:
 
 
 def shipped_dir(task: str) -> Path:
-    return DATA_DIR / "pretrained" / task_spec(task)["folder"]
+    """Where the shipped model of ``task`` lives (the registry, ``checkpoints.py``, knows)."""
+    return CHECKPOINTS[task_spec(task)["folder"]].folder()
 
 
 # --- building, freezing, storing ---------------------------------------------------------------
@@ -104,7 +105,7 @@ def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: flo
     top ``train_layers`` layers and the head frozen. Returns the model and MiniLM's tokenizer."""
     from . import model as models
     from .config import BertConfig
-    from .finetuning import set_dropout
+    from .dropout import set_dropout
     from .tokenizer import load_tokenizer
     from .weights import load_state_dict_checked, resolve_checkpoint_dir
     spec = task_spec(task)
@@ -128,15 +129,9 @@ def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: flo
 
 def export(model, directory: str | Path, metrics: dict) -> Path:
     """Write config.json, the trained tensors (float16, transformers' names) and metrics.json."""
-    from safetensors.torch import save_file
-
-    from .weights import atomic_write, to_transformers
+    from .weights import atomic_write, save_on_base
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    names = trainable_names(model, model.config.extra["trained_layers"])
-    sd = to_transformers({k: v for k, v in model.state_dict().items() if k in names})
-    sd = {k: v.detach().to("cpu", torch.float16).contiguous() for k, v in sd.items()}
-    atomic_write(directory / SHIPPED_FILE, lambda tmp: save_file(sd, tmp, metadata={"format": "pt"}))
+    save_on_base(model, trainable_names(model, model.config.extra["trained_layers"]), directory / SHIPPED_FILE)
     config = model.config.to_dict()
     config["base_model"] = BASE_MODEL
     atomic_write(directory / "config.json",
@@ -222,29 +217,18 @@ Evaluations during training:
 def load_task_model(task_or_folder: str | Path, device=None):
     """A shipped model ("snli", "wnut17", "squad", or a folder written by :func:`export`) in eval
     mode: the installed MiniLM, then the stored fine-tuned tensors on top."""
-    from safetensors.torch import load_file
-
     from . import model as models
     from .config import BertConfig
-    from .weights import CheckpointError, match_prefix, from_transformers, load_state_dict_checked
+    from .weights import CheckpointError, load_on_base
     folder = shipped_dir(task_or_folder) if str(task_or_folder) in TASKS else Path(task_or_folder)
-    path = folder / SHIPPED_FILE
-    if not path.is_file():
-        raise FileNotFoundError(f"No fine-tuned weights at {path}; train them with "
+    if not (folder / SHIPPED_FILE).is_file():
+        raise FileNotFoundError(f"No fine-tuned weights at {folder / SHIPPED_FILE}; train them with "
                                 f"`python -m bertbook.task_training train <task>` (tasks: {sorted(TASKS)}).")
-    config = BertConfig.load(folder / "config.json")
-    name = config.extra.get("architectures", ["?"])[0]
+    name = BertConfig.load(folder / "config.json").extra.get("architectures", ["?"])[0]
     if name not in {t["model_class"] for t in TASKS.values()}:
         raise CheckpointError(f"{folder}/config.json names {name!r}, not one of the lesson-9 task models.")
-    model = getattr(models, name)(config)
-    load_state_dict_checked(model, _minilm_state_dict(model), "all-MiniLM-L6-v2", strict=False)
-    trained = match_prefix(model, from_transformers({k: v.float() for k, v in load_file(str(path)).items()}))
-    load_state_dict_checked(model, trained, str(path), strict=False)
-    missing = sorted(k for k in model.state_dict() if not k.startswith("bert.") and k not in trained)
-    if missing:
-        raise CheckpointError(f"{path} lacks the task head ({', '.join(missing)}); retrain it.")
-    model.eval()
-    return model.to(device) if device is not None else model
+    return load_on_base(folder, getattr(models, name), "minilm", SHIPPED_FILE, device=device,
+                        retrain="retrain it with `python -m bertbook.task_training train <task>`")
 
 
 @functools.lru_cache(maxsize=4)

@@ -60,15 +60,17 @@ def evaluate_task(model, tokenizer, task: str, max_length: int | None = None) ->
 def export_checkpoint(task: str, recipe: Recipe, run_dir: Path, out: Path, seed: int = 0) -> dict:
     """Export what a run's checkpoint holds *now*, finished or not, with its validation metrics
     (the way out when the CPU time runs short: the README then says how far training got)."""
-    from safetensors.torch import load_file
+    from .training_checkpoint import latest_checkpoint, restore
     model, tokenizer = new_task_model(task, recipe.train_layers, seed, recipe.dropout)
-    folder = Path(run_dir) / "checkpoint"
-    state = json.loads((folder / "state.json").read_text())
-    tensors = load_file(str(folder / "trainable.safetensors"))
+    folder = latest_checkpoint(Path(run_dir) / "checkpoint")
+    if folder is None:
+        raise FileNotFoundError(f"no checkpoint in {Path(run_dir) / 'checkpoint'} to export; train first.")
+    state = restore(folder, model)
+    state.setdefault("history", state.get("log_history", []))       # the old format's name for it
     with torch.no_grad():
         for name, p in model.named_parameters():
             if p.requires_grad:      # rounded to float16 as shipped: the metrics are the shipped model's
-                p.copy_(tensors[f"param.{name}"].half().float())
+                p.copy_(p.half().float())
     model.eval()
     final = evaluate_task(model, tokenizer, task)
     return final, model, state

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import torch
 
-from .model import IGNORE_INDEX
+from .batching import IGNORE_INDEX, pad_batch
 from .task_datasets import WNUT_LABELS
 
 
@@ -90,19 +90,8 @@ def encode_words(tokenizer, sentences: Sequence[Sequence[str]], labels: Sequence
     encs = tokenizer.encode_batch([list(s) for s in sentences], is_pretokenized=True, add_special_tokens=False)
     cls, sep, pad = (tokenizer.token_to_id(t) for t in ("[CLS]", "[SEP]", "[PAD]"))
     rows = [([cls] + e.ids[:max_length - 2] + [sep], [None] + e.word_ids[:max_length - 2] + [None]) for e in encs]
-    width = max(len(ids) for ids, _ in rows)
-    input_ids = torch.full((len(rows), width), pad, dtype=torch.long)
-    attention_mask = torch.zeros((len(rows), width), dtype=torch.long)
-    piece_labels = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
-    for r, (ids, word_ids) in enumerate(rows):
-        input_ids[r, :len(ids)] = torch.tensor(ids)
-        attention_mask[r, :len(ids)] = 1
-        if labels is not None:
-            piece_labels[r, :len(ids)] = torch.tensor(align_labels(word_ids, labels[r]))
-    batch = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": torch.zeros_like(input_ids)}
-    if labels is not None:
-        batch["labels"] = piece_labels
-    return {k: v.to(device) for k, v in batch.items()} if device is not None else batch
+    piece_labels = None if labels is None else [align_labels(word_ids, labels[r]) for r, (_, word_ids) in enumerate(rows)]
+    return pad_batch([ids for ids, _ in rows], pad, labels=piece_labels, device=device)
 
 
 def wnut_batches(model, tokenizer, max_length: int = 128, limit: int | None = None):
@@ -166,13 +155,8 @@ def predict_tags(model, tokenizer, sentences: Sequence[Sequence[str]], max_lengt
     windows.sort(key=lambda w: w[2] - w[1])                 # similar lengths together: less padding
     for k in range(0, len(windows), batch_size):
         chunk = windows[k:k + batch_size]
-        width = max(b - a for _, a, b in chunk) + 2
-        ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for r, (s, a, b) in enumerate(chunk):
-            ids[r, :b - a + 2] = torch.tensor([cls] + encs[s].ids[a:b] + [sep])
-            mask[r, :b - a + 2] = 1
-        logits = model(ids.to(model.device), mask.to(model.device)).logits.float().cpu()
+        batch = pad_batch([[cls] + encs[s].ids[a:b] + [sep] for s, a, b in chunk], pad)
+        logits = model(batch["input_ids"].to(model.device), batch["attention_mask"].to(model.device)).logits.float().cpu()
         for r, (s, a, b) in enumerate(chunk):
             pos = torch.arange(a, b)
             margin = torch.minimum(pos - a, b - 1 - pos)

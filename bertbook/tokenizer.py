@@ -114,7 +114,7 @@ def encode(tokenizer: Tokenizer, text: str | Sequence[str], text_pair: str | Seq
     from the end of the longer segment, one at a time, until the pair fits ("longest first").
     ``unknown``: "keep" maps unknown characters to [UNK] as BERT does; "error" refuses them.
     """
-    import torch
+    from .batching import pad_batch        # (imports torch: only when a batch is made, so loading a tokenizer stays light)
     single = isinstance(text, str)
     texts = [text] if single else list(text)
     pairs = None if text_pair is None else ([text_pair] if isinstance(text_pair, str) else list(text_pair))
@@ -141,15 +141,5 @@ def encode(tokenizer: Tokenizer, text: str | Sequence[str], text_pair: str | Seq
             bad = [(texts + (pairs or []))[i][a:b] for tid, (a, b) in zip(e.ids, e.offsets) if tid == unk]
             if bad:
                 raise ValueError(f"text {i} has characters outside the vocabulary: {bad}; they would become [UNK].")
-    pad_id = tokenizer.token_to_id("[PAD]")
-    width = max(len(e.ids) for e in encs)
-    input_ids = torch.full((len(encs), width), pad_id, dtype=torch.long)
-    token_type_ids = torch.zeros((len(encs), width), dtype=torch.long)
-    attention_mask = torch.zeros((len(encs), width), dtype=torch.long)
-    for row, e in enumerate(encs):
-        n = len(e.ids)
-        input_ids[row, :n] = torch.tensor(e.ids)
-        token_type_ids[row, :n] = torch.tensor(e.type_ids)
-        attention_mask[row, :n] = 1
-    batch = {"input_ids": input_ids, "token_type_ids": token_type_ids, "attention_mask": attention_mask}
-    return {k: v.to(device) for k, v in batch.items()} if device is not None else batch
+    return pad_batch([e.ids for e in encs], tokenizer.token_to_id("[PAD]"),
+                     token_type_ids=[e.type_ids for e in encs], device=device)

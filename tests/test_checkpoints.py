@@ -11,8 +11,7 @@ from bertbook.weights import load_checkpoint
 def test_every_named_checkpoint_has_its_folder(name):
     folder = resolve_checkpoint_dir(name)
     assert folder.is_dir()
-    expected = "mlm.safetensors" if CHECKPOINTS[name].head_only else "model.safetensors"
-    assert (folder / expected).is_file()
+    assert (folder / CHECKPOINTS[name].weights_file).is_file()
 
 
 def test_a_shipped_checkpoint_is_one_line(monkeypatch, tmp_path):
@@ -26,6 +25,17 @@ def test_a_shipped_checkpoint_is_one_line(monkeypatch, tmp_path):
 def test_unknown_names_list_the_known_ones(tmp_path):
     with pytest.raises(FileNotFoundError, match="bertbook-tiny.*minilm"):
         resolve_checkpoint_dir(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("name", ["minilm-snli", "minilm-wnut17", "minilm-squad"])
+def test_lesson_9_models_are_named_checkpoints(name):
+    """The registry knows the shipped task models too: load_pretrained(name) is load_task_model(task)."""
+    import torch
+    from bertbook.task_models import load_task_model
+    model = load_pretrained(name)
+    assert type(model).__name__ == CHECKPOINTS[name].model_class and not model.training
+    same = load_task_model(name.split("-", 1)[1])
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), same.state_dict().values()))
 
 
 def test_the_class_free_loader_asks_for_a_class():

@@ -1,12 +1,13 @@
 """Fine-tuning: the training loop learns, each initialisation loads the right encoder weights,
 long texts are windowed correctly, and lesson 8's self-checks tell right from wrong."""
+import json
 import random
 import warnings
 
 import pytest
 import torch
 
-from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification, load_tokenizer
+from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification
 from bertbook.exercises import ExerciseError
 from bertbook.exercises import fine_tuning as ex
 from bertbook.finetuning import (PRETRAINED_DIR, build_classifier, confusion_matrix, evaluate, fine_tune,
@@ -14,11 +15,6 @@ from bertbook.finetuning import (PRETRAINED_DIR, build_classifier, confusion_mat
 from bertbook.long_text import classify_long_text, split_into_windows, window_spans
 
 WORDS = "the a man woman house tree river city day night road garden window door table letter".split()
-
-
-@pytest.fixture(scope="module")
-def tokenizer():
-    return load_tokenizer("bertbook")
 
 
 def toy_task(n, seed):
@@ -64,11 +60,20 @@ def test_schedule_warms_up_then_decays(tokenizer):
     lrs = [h["lr"] for h in history]
     assert lrs.index(max(lrs)) == 11 and max(lrs) == pytest.approx(1e-3)
     assert all(a < b for a, b in zip(lrs[:12], lrs[1:12]))        # rising
-    assert all(a > b for a, b in zip(lrs[11:], lrs[12:]))         # then falling
-    assert lrs[-1] == pytest.approx(1e-3 / 37)                      # one step before zero
+    assert lrs[12] == lrs[11]                                      # the decay line starts at the peak
+    assert all(a > b for a, b in zip(lrs[12:], lrs[13:]))         # then falling
+    assert lrs[-1] == pytest.approx(1e-3 / 36)                      # one step before zero
     f = linear_warmup_decay(10, 100)
-    assert f(0) == pytest.approx(0.1) and f(9) == 1.0 and f(10) == pytest.approx(90 / 91)
-    assert f(99) == pytest.approx(1 / 91) and f(100) == 0.0
+    assert f(0) == pytest.approx(0.1) and f(9) == 1.0 and f(10) == 1.0 and f(11) == pytest.approx(89 / 90)
+    assert f(99) == pytest.approx(1 / 90) and f(100) == 0.0
+
+
+def test_one_schedule_for_every_loop():
+    """Pretraining's lr_at (lesson 6's exercise), fine-tuning and MiniLM's MLM training share one lambda."""
+    from bertbook import minilm_mlm, training
+    f = linear_warmup_decay(10, 100)
+    assert [training.lr_at(s, 2e-3, 10, 100) for s in range(101)] == [2e-3 * f(s) for s in range(101)]
+    assert minilm_mlm.linear_warmup_decay is linear_warmup_decay
 
 
 def test_weight_decay_skips_biases_and_layernorm(tokenizer):
@@ -310,3 +315,58 @@ def test_check_pool():
         ex.check_pool(lambda logits: logits.softmax(0).mean(0))
     with pytest.raises(ExerciseError, match="shape"):
         ex.check_pool(lambda logits: logits.softmax(-1))
+
+
+def _resume_runs(tokenizer, tmp_path, name, **overrides):
+    """An uninterrupted run, and one stopped after its first step (a checkpoint) then resumed."""
+    texts, labels = toy_task(64, seed=9)
+    kw = dict(epochs=2, batch_size=16, lr=1e-3, seed=3, progress=False)
+    straight = small_classifier(tokenizer, **overrides)
+    whole = fine_tune(straight, tokenizer, texts, labels, checkpoint_dir=tmp_path / f"{name}-straight", **kw)
+    first = fine_tune(small_classifier(tokenizer, **overrides), tokenizer, texts, labels,
+                      checkpoint_dir=tmp_path / name, max_minutes=0, **kw)
+    assert len(first) == 1 and (tmp_path / name / "checkpoint-1" / "trainer_state.json").is_file()
+    return straight, whole, (texts, labels, kw)
+
+
+def test_an_interrupted_run_resumes_exactly(tokenizer, tmp_path):
+    """Data order from the seed, AdamW's moments, the schedule and the RNG (dropout) from the
+    checkpoint: the resumed run ends with the uninterrupted run's weights and history."""
+    straight, whole, (texts, labels, kw) = _resume_runs(tokenizer, tmp_path, "run")
+    resumed = small_classifier(tokenizer, seed=1)            # other initial weights: the checkpoint's win
+    history = fine_tune(resumed, tokenizer, texts, labels, checkpoint_dir=tmp_path / "run", **kw)
+    assert [h["loss"] for h in history] == [h["loss"] for h in whole] and len(history) == 8
+    for (n, a), b in zip(straight.named_parameters(), resumed.parameters()):
+        assert torch.equal(a, b), n
+    with pytest.raises(ValueError, match="other settings"):
+        fine_tune(small_classifier(tokenizer), tokenizer, texts, labels, checkpoint_dir=tmp_path / "run",
+                  **{**kw, "lr": 2e-3})
+
+
+def test_a_checkpoint_in_the_old_format_still_resumes(tokenizer, tmp_path):
+    """Runs started before the one checkpoint format (``trainable.safetensors`` + ``state.json``,
+    e.g. lesson 9's SQuAD model) resume: the same weights as an uninterrupted run when no dropout
+    draws random numbers (the old format kept no RNG state)."""
+    from safetensors.torch import load_file, save_file
+
+    from bertbook.training_checkpoint import read_state
+    no_dropout = dict(hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+    straight, whole, (texts, labels, kw) = _resume_runs(tokenizer, tmp_path, "new", **no_dropout)
+    new = tmp_path / "new" / "checkpoint-1"                 # rewritten as the old writer wrote it
+    state, moments = read_state(new), load_file(str(new / "optimizer.safetensors"))
+    model = small_classifier(tokenizer, **no_dropout)
+    from bertbook.training_checkpoint import restore
+    restore(new, model)
+    tensors = {f"param.{n}": p.detach().clone() for n, p in model.named_parameters()}
+    tensors |= {f"adam.{k}": v for k, v in moments.items() if not k.startswith("rng.")}
+    old = tmp_path / "old" / "checkpoint"
+    old.mkdir(parents=True)
+    save_file(tensors, str(old / "trainable.safetensors"))
+    (old / "state.json").write_text(json.dumps({"step": 1, "settings": state["settings"],
+                                                "history": state["log_history"]}))
+    resumed = small_classifier(tokenizer, **no_dropout)
+    history = fine_tune(resumed, tokenizer, texts, labels, checkpoint_dir=old, **kw)
+    assert [h["loss"] for h in history] == pytest.approx([h["loss"] for h in whole]) and len(history) == 8
+    for (n, a), b in zip(straight.named_parameters(), resumed.parameters()):
+        torch.testing.assert_close(a, b, msg=n)
+    assert (old / "checkpoint-8" / "trainer_state.json").is_file()      # and it goes on in the new format

@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# private names still imported across modules, each with the change that removes it (issue 13)
-KNOWN_PRIVATE_IMPORTS = {("bertbook/minilm_mlm.py", "_match_prefix")}     # -> weights.match_prefix
 
 
 def lint_imports(root: Path) -> subprocess.CompletedProcess:
@@ -55,7 +53,7 @@ def private_imports(package: Path) -> set[tuple[str, str]]:
 
 
 def test_no_private_name_is_imported_across_modules():
-    assert private_imports(ROOT / "bertbook") <= KNOWN_PRIVATE_IMPORTS
+    assert private_imports(ROOT / "bertbook") == set()
 
 
 def test_the_private_import_check_sees_one(tmp_path):

@@ -8,8 +8,8 @@ from bertbook.tokenizer import SPECIAL_TOKENS, normalized_words, train_wordpiece
 
 
 @pytest.fixture(scope="module")
-def ours():
-    return load_tokenizer("bertbook")
+def ours(tokenizer):
+    return tokenizer                  # conftest's session-wide copy of our tokenizer
 
 
 @pytest.fixture(scope="module")

@@ -244,3 +244,36 @@ def test_resampled_pairs_are_new_each_epoch_and_deterministic(corpus, tmp_path):
     assert len(epoch1) == n
     assert len({tuple(e.original_ids()) for e in epoch1} & epoch0) < 0.5 * n      # mostly new A/B pairs
     assert stream().take(n, n) == epoch1                                         # same seed, same stream
+
+
+def test_the_pretrain_command_is_built_from_the_fields():
+    """One option per TrainingArguments field (config_overrides is Python only), with the field's
+    default and the help its docstring gives: the command line cannot drift from the dataclass."""
+    import argparse
+    import dataclasses
+
+    from bertbook.__main__ import add_pretrain_parser
+    parser = argparse.ArgumentParser()
+    add_pretrain_parser(parser.add_subparsers())
+    fields = {f.name: f for f in dataclasses.fields(TrainingArguments)}
+    parsed = vars(parser.parse_args(["pretrain"]))
+    assert set(parsed) - {"func"} == set(fields) - {"config_overrides"}
+    defaults = TrainingArguments()
+    for name in set(parsed) - {"func", "schedule_steps", "warmup_steps"}:      # those two are derived after init
+        assert parsed[name] == getattr(defaults, name), name
+    assert TrainingArguments.help().keys() == fields.keys()
+    flipped = vars(parser.parse_args(["pretrain", "--fixed-pairs", "--static-masking", "--lr", "1e-3", "--dropout", "0.1"]))
+    assert (flipped["resample_pairs"], flipped["dynamic_masking"], flipped["learning_rate"], flipped["dropout"]) == \
+        (False, False, 1e-3, 0.1)
+    assert vars(parser.parse_args(["pretrain", "--resample-pairs"]))["resample_pairs"] is True    # old commands
+
+
+def test_the_defaults_are_the_measured_recipe():
+    """benchmarks/time_to_quality.py's best recipe: peak lr 2e-3, no dropout, new pairs every epoch,
+    no short-sequence phase."""
+    from bertbook import BertConfig
+    args = TrainingArguments()
+    config = args.model_config()
+    assert (args.learning_rate, args.resample_pairs, args.short_phase_steps) == (2e-3, True, 0)
+    assert config.hidden_dropout_prob == config.attention_probs_dropout_prob == 0.0
+    assert TrainingArguments(dropout=None).model_config().hidden_dropout_prob == BertConfig.preset("tiny").hidden_dropout_prob

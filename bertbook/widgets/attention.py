@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from ..attention_maps import as_attention_array, model_attentions  # noqa: F401  (importable from here too)
 from ..attention_maps import check_layer_head as _check_index
-from .render import figure_png, png_metadata, show_png, widgets_available
+from .render import figure_png, in_kernel, png_metadata, show_png, widgets_available  # noqa: F401
 
 
 def _figure_size(n_tokens: int) -> tuple[float, float]:
@@ -148,16 +148,6 @@ class AttentionViewer(SelectedMap):
         self.heatmap.set_data(self.current())
         self.heatmap.axes.set_title(_title(self.layer, self.head))
         show_png(self.image, self.png())
-
-def in_kernel() -> bool:
-    """True inside a live Jupyter kernel, the only place a widget's controls can respond."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
 
 def attention_viewer(attentions, tokens: Sequence[str], layer: int = 0, head: int = 0,
                      interactive: bool | None = None, vmax: float | None = 1.0):

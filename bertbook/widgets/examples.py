@@ -13,6 +13,8 @@ from __future__ import annotations
 import html
 from typing import Sequence
 
+from .render import in_kernel, widgets_available
+
 KIND_COLOURS = {"mask": "#f4a261", "random": "#e76f51", "keep": "#2a9d8f"}   # orange, red, green
 KIND_LABELS = {"mask": "[MASK] (80%)", "random": "random token (10%)", "keep": "kept (10%)"}
 SEGMENT_COLOURS = ("#eeeeee", "#dbe9f6")                                       # A grey, B pale blue
@@ -167,24 +169,13 @@ def plot_example(example, tokenizer=None, ax=None, width: int = 150):
     return fig
 
 
-def widgets_available() -> bool:
-    """True inside a live Jupyter kernel with ipywidgets installed: only there can buttons respond."""
-    try:
-        import ipywidgets  # noqa: F401
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and getattr(shell, "kernel", None) is not None
-
-
 def show_examples(examples: Sequence, tokenizer=None, start: int = 0, interactive: bool | None = None):
     """The stepper widget in Jupyter; elsewhere (or with ``interactive=False``) a static figure of
     example ``start``."""
     if not examples:
         raise ValueError("show_examples needs at least one example; create some with create_pretraining_examples().")
     if interactive is None:
-        interactive = widgets_available()
+        interactive = widgets_available() and in_kernel()
     if interactive:
         return ExampleStepper(examples, tokenizer, start)
     return plot_example(examples[start], tokenizer)

@@ -20,6 +20,18 @@ def widgets_available() -> bool:
     return True
 
 
+def in_kernel() -> bool:
+    """True inside a live Jupyter kernel, the only place a widget's controls can respond. Views that
+    are only worth having with working controls (the attention viewer, the example stepper) ask for
+    both this and ``widgets_available()``; elsewhere (a script, pytest) they draw a figure."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 # Screens today have 2 device pixels per CSS pixel (or more). A PNG drawn at 1x and shown at its
 # natural size is scaled up by the browser and looks blurry, so every widget picture is drawn at
 # twice the resolution and shown at half its pixel size (what matplotlib's "retina" inline format
