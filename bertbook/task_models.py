@@ -60,7 +60,7 @@ TASKS = {
     "wnut17": dict(model_class="BertForTokenClassification", folder="minilm-wnut17",
                    recipe=Recipe(epochs=4, batch_size=16, lr=1e-4, max_length=128)),
     "squad": dict(model_class="BertForQuestionAnswering", folder="minilm-squad",
-                  recipe=Recipe(epochs=1, batch_size=32, lr=1e-4, max_length=160, stride=64, train_layers=2,
+                  recipe=Recipe(epochs=2, batch_size=32, lr=1.5e-4, max_length=160, stride=64, train_layers=4,
                                 eval_each_epoch=False, bf16=True)),
 }
 
@@ -167,6 +167,8 @@ def readme(task: str, metrics: dict, directory: Path) -> str:
     split = DATA_SPLITS[task].replace("{}", ", ".join(SQUAD_VALIDATION_ARTICLES)) if task == "squad" else DATA_SPLITS[task]
     size = (directory / SHIPPED_FILE).stat().st_size / 1e6
     n = r["train_layers"]
+    cpu = sum(x.get("cpu_seconds", 0) for x in metrics.get("training_sessions", []))
+    cpu_time = f" ({cpu} s of CPU time: the machine was busy)" if cpu else " (so the CPU time proper was less)"
     stopped = ""
     if "stopped_at_step" in metrics and metrics["stopped_at_step"] < metrics["total_steps"]:
         stopped = (f"\n**Stopped early** at step {metrics['stopped_at_step']} of {metrics['total_steps']} (the CPU time "
@@ -201,8 +203,8 @@ Fine-tuning froze the embeddings and the bottom {6 - n} of its 6 layers and trai
   {r['dropout']}, {"forward pass under bfloat16 autocast (float32 weights), " if r.get("bf16") else ""}at most {r['max_length']} tokens per input{f", windows sharing {r['stride']} tokens" if task == "squad" else ""}; seed {metrics['seed']}.
 * loop: `bertbook.finetuning.train` (the one lesson 8 uses), checkpoints in `runs/minilm-{task}/checkpoint/`
   every 50 steps; the same command resumes.
-* time: {metrics['training_seconds']} s of wall-clock time ({metrics['training_seconds'] / 60:.0f} min) on 1 thread of a
-  2-core CPU shared with other jobs (so the CPU time proper was less).
+* time: {metrics['training_seconds']} s of wall-clock time ({metrics['training_seconds'] / 60:.0f} min) on {metrics['training_sessions'][-1].get('threads', 1)} thread(s) of a
+  2-core CPU shared with other jobs{cpu_time}.
 {stopped}
 ## Validation
 
