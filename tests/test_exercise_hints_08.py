@@ -130,12 +130,12 @@ def flush(n, max_length, stride):
 
 def test_flush_windows_right():
     ex.check_flush_windows(flush)
-    ex.check_flush_windows(ex.flush_window_spans)
+    ex.check_flush_windows(ex._flush_window_spans)
 
 
 def test_reference_windows_are_full_and_overlap_at_least_the_stride():
     for n, max_length, stride in ex.WINDOW_CASES:
-        spans, size = ex.flush_window_spans(n, max_length, stride), max_length - 2
+        spans, size = ex._flush_window_spans(n, max_length, stride), max_length - 2
         assert spans[0][0] == 0 and spans[-1][1] == n
         assert all(b - a == min(size, n) for a, b in spans)
         assert all(b0 - a1 >= stride for (_, b0), (a1, _) in zip(spans, spans[1:]))
@@ -180,7 +180,7 @@ def test_pool_by_new_tokens_right():
 
 def test_new_token_weights_count_every_token_once():
     spans = window_spans(300, 128, 32)
-    assert torch.allclose(ex.new_token_weights(spans) * 300, torch.tensor([126.0, 94.0, 80.0]))
+    assert torch.allclose(ex._new_token_weights(spans) * 300, torch.tensor([126.0, 94.0, 80.0]))
 
 
 @pytest.mark.parametrize("answer, words", [
@@ -188,8 +188,8 @@ def test_new_token_weights_count_every_token_once():
     (lambda l, s: (torch.tensor([b - a for a, b in s], dtype=torch.float32).unsqueeze(1) * l.softmax(-1)).sum(0)
      / sum(b - a for a, b in s), ("counted twice",)),
     (lambda l, s: l.mean(0).softmax(-1), ("averaged the logits",)),
-    (lambda l, s: (ex.new_token_weights(s).unsqueeze(1) * l).sum(0).softmax(-1), ("averaged the logits",)),
-    (lambda l, s: (ex.new_token_weights(s).unsqueeze(1) * len(s) * l.softmax(-1)).sum(0), ("sum to",)),
+    (lambda l, s: (ex._new_token_weights(s).unsqueeze(1) * l).sum(0).softmax(-1), ("averaged the logits",)),
+    (lambda l, s: (ex._new_token_weights(s).unsqueeze(1) * len(s) * l.softmax(-1)).sum(0), ("sum to",)),
     (lambda l, s: l.softmax(0).mean(0), ("softmax over the windows",)),
 ])
 def test_pool_by_new_tokens_wrong(answer, words):

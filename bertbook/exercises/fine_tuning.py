@@ -182,7 +182,7 @@ def check_precision_recall(fn) -> None:
 
 
 # --- exercise 4: windows flush with the end ------------------------------------------------------
-def flush_window_spans(num_tokens: int, max_length: int, stride: int) -> list[tuple[int, int]]:
+def _flush_window_spans(num_tokens: int, max_length: int, stride: int) -> list[tuple[int, int]]:
     """The reference: full windows of ``max_length - 2`` tokens, each ``size - stride`` after the
     previous one, the last moved back to end exactly at ``num_tokens``."""
     size = max_length - 2
@@ -214,7 +214,7 @@ def check_flush_windows(fn) -> None:
             raise ExerciseError(f"{where} return a list of (start, end) pairs of ints; got {got!r}.") from None
         if not spans or any(len(s) != 2 for s in spans):
             raise ExerciseError(f"{where} return a non-empty list of (start, end) pairs; got {spans!r}.")
-        want = flush_window_spans(n, max_length, stride)
+        want = _flush_window_spans(n, max_length, stride)
         if spans == want:
             continue
         if n <= size and spans != want:
@@ -247,7 +247,7 @@ POOL_CASES = [
 ]
 
 
-def new_token_weights(spans) -> torch.Tensor:
+def _new_token_weights(spans) -> torch.Tensor:
     """The reference weights: each window's tokens that no earlier window covered, as shares."""
     new = [spans[0][1] - spans[0][0]] + [b1 - b0 for (_, b0), (_, b1) in zip(spans, spans[1:])]
     w = torch.tensor(new, dtype=torch.float32)
@@ -260,7 +260,7 @@ def check_pool_by_new_tokens(fn) -> None:
     windows' softmax probabilities averaged with weights proportional to the number of tokens each
     window is the first to cover, so every token of the text counts once."""
     for logits, spans in POOL_CASES:
-        want = (new_token_weights(spans).unsqueeze(1) * logits.softmax(-1)).sum(0)
+        want = (_new_token_weights(spans).unsqueeze(1) * logits.softmax(-1)).sum(0)
         got = _as_float_tensor(fn(logits.clone(), list(spans)), "one probability per label", (logits.size(1),))
         if torch.allclose(got, want, atol=1e-5):
             continue
@@ -275,7 +275,7 @@ def check_pool_by_new_tokens(fn) -> None:
         if torch.allclose(got, (lengths / lengths.sum()).unsqueeze(1).mul(probs).sum(0), atol=1e-5):
             raise ExerciseError(f"{where} you weighed each window by its length: the tokens two windows share are then "
                                 "counted twice. Count only the tokens a window adds after the previous one's end.")
-        for w in (new_token_weights(spans), torch.ones(len(spans)) / len(spans), lengths / lengths.sum()):
+        for w in (_new_token_weights(spans), torch.ones(len(spans)) / len(spans), lengths / lengths.sum()):
             if torch.allclose(got, (w.unsqueeze(1) * logits).sum(0).softmax(-1), atol=1e-5):
                 raise ExerciseError(f"{where} you averaged the logits, then took the softmax ({_rounded(got)} instead "
                                     f"of {_rounded(want)}): one very confident window then outvotes the others. Take "
