@@ -93,21 +93,26 @@ def summarise(records: Sequence[dict], pooling: str | None = "pooler") -> dict[t
             for key, values in sorted(groups.items())}
 
 
-def plot_learning_curve(records: Sequence[dict], models: Sequence[str] = ("scratch", "pretrained", "minilm"),
+CURVES = (("scratch", "pooler"), ("pretrained", "pooler"), ("minilm", "mean"), ("minilm", "pooler"))
+
+
+def plot_learning_curve(records: Sequence[dict], curves: Sequence[tuple[str, str]] = CURVES,
                         baseline: float | None = None, ax=None):
-    """Dev accuracy against labelled examples (log scale): per model the mean over seeds (line),
-    +- one standard deviation (band) and every seed's run (dots)."""
+    """Dev accuracy against labelled examples (log scale), one line per (model, pooling) in
+    ``curves``: the mean over seeds (line), +- one standard deviation (band) and every seed's run (dots)."""
     import matplotlib.pyplot as plt
     ax = ax or plt.subplots(figsize=(6.5, 4))[1]
-    stats = summarise(records)
-    for model in models:
-        points = sorted((n, s) for (m, n), s in stats.items() if m == model)
+    stats = summarise(records, pooling=None)
+    for model, pooling in curves:
+        points = sorted((n, s) for (m, p, n), s in stats.items() if (m, p) == (model, pooling))
         if not points:
             continue
         ns = [n for n, _ in points]
         means = [s["mean"] for _, s in points]
         sds = [0.0 if math.isnan(s["sd"]) else s["sd"] for _, s in points]
-        line, = ax.plot(ns, means, marker="o", label=f"{model} (mean of {min(s['seeds'] for _, s in points)} seeds)")
+        seeds = min(s["seeds"] for _, s in points)
+        line, = ax.plot(ns, means, marker="o", linestyle="--" if pooling == "pooler" and model == "minilm" else "-",
+                        label=f"{model}, {pooling} pooling ({seeds} seeds)")
         ax.fill_between(ns, [m - d for m, d in zip(means, sds)], [m + d for m, d in zip(means, sds)],
                         color=line.get_color(), alpha=0.2)
         for n, s in points:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bertbook.learning_curve import RECIPES, epochs_for, fine_tune_point, summarise, training_order
+from bertbook.learning_curve import RECIPES, epochs_for, fine_tune_point, plot_learning_curve, summarise, training_order
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,12 +49,15 @@ def test_committed_results_cover_the_grid_the_lesson_plots():
     records = json.loads((ROOT / "data" / "results" / "learning_curve.json").read_text())["records"]
     keys = {(r["model"], r["pooling"], r["n_train"], r["seed"]) for r in records}
     assert len(keys) == len(records), "a run is recorded twice"
-    for model in ("scratch", "pretrained", "minilm"):
-        for n in (125, 500):
-            for seed in (0, 1, 2):
-                assert (model, "pooler", n, seed) in keys
+    grid = ([(m, "pooler", n) for m in ("scratch", "pretrained") for n in (125, 500, 2000, 8000)]
+            + [("minilm", "pooler", n) for n in (125, 500)] + [("minilm", "mean", n) for n in (125, 500, 2000)]
+            + [(m, p, 500) for m in ("pretrained", "minilm") for p in ("mean", "cls")])
+    for model, pooling, n in grid:
+        for seed in (0, 1, 2):
+            assert (model, pooling, n, seed) in keys, (model, pooling, n, seed)
     for r in records:
         assert 0.0 < r["dev_accuracy"] <= 1.0 and r["epochs"] == epochs_for(r["model"], r["n_train"])
+        assert r["examples_seen"] == r["epochs"] * r["n_train"]
 
 
 @pytest.mark.slow
@@ -67,3 +70,15 @@ def test_script_records_a_run_and_skips_it_when_resumed(tmp_path):
     assert [(r["model"], r["n_train"], r["seed"]) for r in first["records"]] == [("scratch", 8, 0)]
     second = subprocess.run(command, check=True, cwd=ROOT, capture_output=True, text=True)
     assert second.stdout == "" and json.loads(out.read_text())["records"] == first["records"]
+
+
+def test_plot_draws_one_line_per_curve_with_its_seeds():
+    import matplotlib
+    matplotlib.use("Agg")
+    records = [{"model": m, "pooling": p, "n_train": n, "seed": s, "dev_accuracy": 0.5 + 0.01 * s + n / 1e4}
+               for m, p in (("scratch", "pooler"), ("minilm", "mean")) for n in (125, 500) for s in range(3)]
+    ax = plot_learning_curve(records, curves=[("scratch", "pooler"), ("minilm", "mean"), ("minilm", "pooler")])
+    assert [line.get_label() for line in ax.get_lines()] == ["scratch, pooler pooling (3 seeds)",
+                                                            "minilm, mean pooling (3 seeds)"]
+    assert list(ax.get_lines()[1].get_xdata()) == [125, 500]
+    assert len(ax.collections) == 2 + 4          # a band per line, a dot cloud per point
