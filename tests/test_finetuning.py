@@ -1,5 +1,5 @@
 """Fine-tuning: the training loop learns, each initialisation loads the right encoder weights,
-long texts are windowed correctly, and lesson 8's self-checks tell right from wrong."""
+long texts are windowed correctly (lesson 8's self-checks: test_exercise_hints_08.py)."""
 import json
 import random
 import warnings
@@ -8,8 +8,6 @@ import pytest
 import torch
 
 from bertbook import BertConfig, BertForPreTraining, BertForSequenceClassification
-from bertbook.exercises import ExerciseError
-from bertbook.exercises import fine_tuning as ex
 from bertbook.finetuning import (PRETRAINED_DIR, build_classifier, confusion_matrix, evaluate, fine_tune,
                                  linear_warmup_decay, parameter_groups, predict_proba)
 from bertbook.long_text import classify_long_text, split_into_windows, window_spans
@@ -276,45 +274,6 @@ def test_short_text_gives_the_single_window_answer(tokenizer):
 def test_split_into_windows_refuses_an_empty_text(tokenizer):
     with pytest.raises(ValueError, match="no tokens"):
         split_into_windows(tokenizer, "   ")
-
-
-# --- the lesson's self-checks --------------------------------------------------------------------
-def test_check_precision_recall():
-    def right(m):
-        tp = m[1, 1].item()
-        return tp / m[:, 1].sum().item(), tp / m[1].sum().item()
-    ex.check_precision_recall(right)
-    with pytest.raises(ExerciseError, match="swapped"):
-        ex.check_precision_recall(lambda m: right(m)[::-1])
-    with pytest.raises(ExerciseError, match="expected precision"):
-        ex.check_precision_recall(lambda m: (m.trace().item() / m.sum().item(),) * 2)   # accuracy twice
-
-
-def test_check_window_spans():
-    ex.check_window_spans(window_spans)
-
-    def flush_end(n, m, s):                    # a different right answer: the last window flush with the end
-        spans = window_spans(n, m, s)
-        if len(spans) > 1:
-            spans[-1] = (max(0, n - (m - 2)), n)
-        return spans
-    ex.check_window_spans(flush_end)
-    with pytest.raises(ExerciseError, match="fewer than stride"):
-        ex.check_window_spans(lambda n, m, s: [(a, min(a + m - 2, n)) for a in range(0, n, m - 2)])  # no overlap
-    with pytest.raises(ExerciseError, match="room"):
-        ex.check_window_spans(lambda n, m, s: window_spans(n, m + 2, s))          # forgot [CLS]/[SEP]
-    with pytest.raises(ExerciseError, match="more than the"):
-        ex.check_window_spans(lambda n, m, s: window_spans(n, m, s + (m - 2 - s) // 2))    # steps too short
-
-
-def test_check_pool():
-    ex.check_pool(lambda logits: logits.softmax(-1).mean(0))
-    with pytest.raises(ExerciseError, match="averaged the logits"):
-        ex.check_pool(lambda logits: logits.mean(0).softmax(-1))
-    with pytest.raises(ExerciseError, match="dim=-1"):
-        ex.check_pool(lambda logits: logits.softmax(0).mean(0))
-    with pytest.raises(ExerciseError, match="shape"):
-        ex.check_pool(lambda logits: logits.softmax(-1))
 
 
 def _resume_runs(tokenizer, tmp_path, name, **overrides):
