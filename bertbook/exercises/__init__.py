@@ -62,7 +62,7 @@ def exercise_check(fn):
     """Wrap a ``check_*(answer, ...)`` function with the three outcomes described in the module
     docstring. The check itself only has to raise ``ExerciseError`` with a helpful message.
 
-    The *answers* are the check's parameters without a default (``check_pool(fn)`` has one,
+    The *answers* are the check's parameters without a default (``check_masked_max_pool(fn)`` has one,
     ``check_mask_shares(a, b)`` two, a check that reads nothing from the student none); the
     parameters with a default are the check's own options. All answers still ``...`` means
     not attempted; some of them still ``...`` is a failure that names the missing ones."""
