@@ -60,7 +60,7 @@ TASKS = {
     "wnut17": dict(model_class="BertForTokenClassification", folder="minilm-wnut17",
                    recipe=Recipe(epochs=4, batch_size=16, lr=1e-4, max_length=128)),
     "squad": dict(model_class="BertForQuestionAnswering", folder="minilm-squad",
-                  recipe=Recipe(epochs=2, batch_size=32, lr=1.5e-4, max_length=160, stride=64, train_layers=4,
+                  recipe=Recipe(epochs=3, batch_size=32, lr=1.5e-4, max_length=160, stride=64, train_layers=4,
                                 eval_each_epoch=False, bf16=True)),
 }
 
