@@ -37,17 +37,21 @@ class Dropout(nn.Dropout):
         return dropout(x, self.p, self.training)
 
 
-def set_dropout(model: nn.Module, p: float) -> nn.Module:
+def set_dropout(model: nn.Module, p: float, attention_p: float | None = None) -> nn.Module:
     """Use dropout ``p`` everywhere in ``model`` (hidden states, attention probabilities, a task
     head's input), whatever its config said, and record it in the config so a saved copy agrees.
+    ``attention_p`` (default: ``p``) sets the attention probabilities' apart: at 0, torch's fused
+    attention kernel runs on CPU too (it has no dropout), which on windows of 384 tokens makes a
+    training step about 3x faster (``task_models``' SQuAD recipe uses it).
 
     Why a function and not a new config: a pretrained checkpoint brings the dropout it was trained
     with, and fine-tuning (BERT's 0.1) or a short continued-training run on plenty of data (0) wants
     its own. Every training loop here changes it through this one function."""
-    model.config.hidden_dropout_prob = model.config.attention_probs_dropout_prob = p
+    attention_p = p if attention_p is None else attention_p
+    model.config.hidden_dropout_prob, model.config.attention_probs_dropout_prob = p, attention_p
     for m in model.modules():
         if isinstance(m, nn.Dropout):
             m.p = p
         elif hasattr(m, "dropout_p"):                       # MultiHeadSelfAttention
-            m.dropout_p = p
+            m.dropout_p = attention_p
     return model

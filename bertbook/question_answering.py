@@ -18,8 +18,8 @@ from typing import Sequence
 import torch
 
 from .batching import pad_batch
-MAX_LENGTH = 160            # the shipped model's window (its training length)
-STRIDE = 64                 # tokens shared by neighbouring windows
+MAX_LENGTH = 384            # the shipped model's window (its training length, as in the BERT paper)
+STRIDE = 128                # tokens shared by neighbouring windows
 MAX_ANSWER_TOKENS = 30
 MIN_PASSAGE_TOKENS = 16     # a window must have room for at least this much passage
 

@@ -49,6 +49,7 @@ class Recipe:
     warmup: float = 0.1
     weight_decay: float = 0.01
     dropout: float = 0.1
+    attention_dropout: float | None = None   # None: the same as dropout (0: torch's fused attention on CPU)
     stride: int = 64                      # SQuAD only: tokens shared by neighbouring windows
     eval_each_epoch: bool = True          # False: validate once, at the end (SQuAD's is slow)
     bf16: bool = False                    # forward pass under bfloat16 autocast (finetuning.train)
@@ -60,8 +61,8 @@ TASKS = {
     "wnut17": dict(model_class="BertForTokenClassification", folder="minilm-wnut17",
                    recipe=Recipe(epochs=4, batch_size=16, lr=1e-4, max_length=128)),
     "squad": dict(model_class="BertForQuestionAnswering", folder="minilm-squad",
-                  recipe=Recipe(epochs=3, batch_size=32, lr=1.5e-4, max_length=160, stride=64, train_layers=4,
-                                eval_each_epoch=False, bf16=True)),
+                  recipe=Recipe(epochs=4, batch_size=32, lr=1.5e-4, max_length=384, stride=128, train_layers=4,
+                                attention_dropout=0.0, bf16=True)),
 }
 
 
@@ -100,7 +101,8 @@ def trainable_names(model, train_layers: int) -> set[str]:
             if name.startswith(top) or name.startswith("bert.pooler.") or not name.startswith("bert.")}
 
 
-def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: float = 0.1):
+def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: float = 0.1,
+                   attention_dropout: float | None = None):
     """MiniLM with a new, seeded task head (N(0, 0.02), as BERT initialises), everything but the
     top ``train_layers`` layers and the head frozen. Returns the model and MiniLM's tokenizer."""
     from . import model as models
@@ -120,7 +122,7 @@ def new_task_model(task: str, train_layers: int = 4, seed: int = 0, dropout: flo
     torch.manual_seed(seed)
     model = getattr(models, spec["model_class"])(config)
     load_state_dict_checked(model, _minilm_state_dict(model), "all-MiniLM-L6-v2", strict=False)
-    set_dropout(model, dropout)
+    set_dropout(model, dropout, attention_dropout)
     names = trainable_names(model, train_layers)
     for name, p in model.named_parameters():
         p.requires_grad_(name in names)

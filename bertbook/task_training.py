@@ -24,7 +24,7 @@ def train_task(task: str, recipe: Recipe, run_dir: str | Path, seed: int = 0, ma
     """Fine-tune one task's model with ``finetuning.train`` (resumable in ``run_dir/checkpoint``).
     Returns (model, tokenizer, history, finished)."""
     from .finetuning import train
-    model, tokenizer = new_task_model(task, recipe.train_layers, seed, recipe.dropout)
+    model, tokenizer = new_task_model(task, recipe.train_layers, seed, recipe.dropout, recipe.attention_dropout)
     if task == "snli":
         from .pair_classification import snli_batches
         make_batch, n, evaluate = snli_batches(model, tokenizer, recipe.max_length, limit)
@@ -61,7 +61,7 @@ def export_checkpoint(task: str, recipe: Recipe, run_dir: Path, out: Path, seed:
     """Export what a run's checkpoint holds *now*, finished or not, with its validation metrics
     (the way out when the CPU time runs short: the README then says how far training got)."""
     from .training_checkpoint import latest_checkpoint, restore
-    model, tokenizer = new_task_model(task, recipe.train_layers, seed, recipe.dropout)
+    model, tokenizer = new_task_model(task, recipe.train_layers, seed, recipe.dropout, recipe.attention_dropout)
     folder = latest_checkpoint(Path(run_dir) / "checkpoint")
     if folder is None:
         raise FileNotFoundError(f"no checkpoint in {Path(run_dir) / 'checkpoint'} to export; train first.")
