@@ -65,6 +65,25 @@ def test_set_dropout_reaches_every_dropout():
     assert model.config.hidden_dropout_prob == model.config.attention_probs_dropout_prob == 0.3
 
 
+def test_attention_dropout_set_apart_takes_the_fused_kernel(seed):
+    """attention_p=0 (the SQuAD recipe's) leaves hidden dropout on, and training then runs torch's
+    fused attention instead of the written-out steps (which only CPU dropout needs)."""
+    from unittest import mock
+    import bertbook.attention as attention
+    model = set_dropout(tiny(BertForSequenceClassification), 0.1, attention_p=0.0).train()
+    assert {m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)} == {0.1}
+    assert {m.dropout_p for m in model.modules() if hasattr(m, "dropout_p")} == {0.0}
+    assert (model.config.hidden_dropout_prob, model.config.attention_probs_dropout_prob) == (0.1, 0.0)
+    ids = torch.randint(5, 100, (2, 7))
+    with mock.patch.object(attention, "scaled_dot_product_attention",
+                           side_effect=AssertionError("written-out attention used")):
+        model(ids).logits.sum().backward()
+    set_dropout(model, 0.1)                              # and back: the written-out steps again
+    with mock.patch.object(attention, "scaled_dot_product_attention", wraps=attention.scaled_dot_product_attention) as spy:
+        model(ids)
+    assert spy.called
+
+
 def test_pad_batch():
     batch = pad_batch([[5, 6, 7], [8]], pad_id=0, token_type_ids=[[0, 0, 1], [0]], labels=[[-100, 6, -100], [8]])
     assert batch["input_ids"].tolist() == [[5, 6, 7], [8, 0, 0]]
