@@ -170,7 +170,7 @@ def readme(task: str, metrics: dict, directory: Path) -> str:
     size = (directory / SHIPPED_FILE).stat().st_size / 1e6
     n = r["train_layers"]
     cpu = sum(x.get("cpu_seconds", 0) for x in metrics.get("training_sessions", []))
-    cpu_time = f" ({cpu} s of CPU time: the machine was busy)" if cpu else " (so the CPU time proper was less)"
+    cpu_time = f" ({cpu} s of CPU time, summed over its threads)" if cpu else " (so the CPU time proper was less)"
     stopped = ""
     if "stopped_at_step" in metrics and metrics["stopped_at_step"] < metrics["total_steps"]:
         stopped = (f"\n**Stopped early** at step {metrics['stopped_at_step']} of {metrics['total_steps']} (the CPU time "
@@ -178,6 +178,7 @@ def readme(task: str, metrics: dict, directory: Path) -> str:
                    "from `runs/` and finishes the schedule.\n")
     attention = ("" if r.get("attention_dropout") is None else
                  f" (on the attention probabilities {r['attention_dropout']}: torch's fused attention kernel, ~3x faster on CPU)")
+    threads = metrics["training_sessions"][-1].get("threads", 1)
     val = "\n".join(f"* {k.replace('validation_', '')}: {v:.4f}" if isinstance(v, float) else f"* {k}: {v}"
                      for k, v in metrics["validation"].items())
     history = "\n".join("* step {}: ".format(h["step"]) + ", ".join(
@@ -207,7 +208,7 @@ Fine-tuning froze the embeddings and the bottom {6 - n} of its 6 layers and trai
   {r['dropout']}{attention}, {"forward pass under bfloat16 autocast (float32 weights), " if r.get("bf16") else ""}at most {r['max_length']} tokens per input{f", windows sharing {r['stride']} tokens" if task == "squad" else ""}; seed {metrics['seed']}.
 * loop: `bertbook.finetuning.train` (the one lesson 8 uses), checkpoints in `runs/minilm-{task}/checkpoint/`
   every 50 steps; the same command resumes.
-* time: {metrics['training_seconds']} s of wall-clock time ({metrics['training_seconds'] / 60:.0f} min) on {metrics['training_sessions'][-1].get('threads', 1)} thread(s) of a
+* time: {metrics['training_seconds']} s of wall-clock time ({metrics['training_seconds'] / 60:.0f} min) on {threads} thread{"s" if threads != 1 else ""} of a
   2-core CPU shared with other jobs{cpu_time}.
 {stopped}
 ## Validation

@@ -67,13 +67,18 @@ def export_checkpoint(task: str, recipe: Recipe, run_dir: Path, out: Path, seed:
         raise FileNotFoundError(f"no checkpoint in {Path(run_dir) / 'checkpoint'} to export; train first.")
     state = restore(folder, model)
     state.setdefault("history", state.get("log_history", []))       # the old format's name for it
+    return evaluate_as_shipped(model, tokenizer, task), model, state
+
+
+def evaluate_as_shipped(model, tokenizer, task: str) -> dict:
+    """Round the trained tensors to float16, as ``export`` stores them, and evaluate: the metrics a
+    README states are then the shipped model's, to the last digit the lesson prints."""
     with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.requires_grad:      # rounded to float16 as shipped: the metrics are the shipped model's
+        for p in model.parameters():
+            if p.requires_grad:
                 p.copy_(p.half().float())
     model.eval()
-    final = evaluate_task(model, tokenizer, task)
-    return final, model, state
+    return evaluate_task(model, tokenizer, task)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -139,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"not finished ({len(history)} steps); run the same command again to resume", file=sys.stderr)
         return
     command = "python -m bertbook.task_training " + " ".join(sys.argv[1:] if argv is None else argv)
-    final = {k: v for k, v in history[-1].items() if k not in ("step", "examples", "loss", "lr")}
+    final = evaluate_as_shipped(model, tokenizer, args.task)
     metrics = {"task": args.task, "command": command.strip(), "recipe": {k: getattr(recipe, k) for k in recipe.__dataclass_fields__},
                "seed": args.seed, "training_sessions": sessions,
                "training_seconds": sum(s["seconds"] for s in sessions), "validation": final,
