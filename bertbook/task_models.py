@@ -169,7 +169,8 @@ def readme(task: str, metrics: dict, directory: Path) -> str:
     split = DATA_SPLITS[task].replace("{}", ", ".join(SQUAD_VALIDATION_ARTICLES)) if task == "squad" else DATA_SPLITS[task]
     size = (directory / SHIPPED_FILE).stat().st_size / 1e6
     n = r["train_layers"]
-    cpu = sum(x.get("cpu_seconds", 0) for x in metrics.get("training_sessions", []))
+    sessions = metrics.get("training_sessions", [])
+    cpu = sum(x["cpu_seconds"] for x in sessions) if sessions and all("cpu_seconds" in x for x in sessions) else None
     cpu_time = f" ({cpu} s of CPU time, summed over its threads)" if cpu else " (so the CPU time proper was less)"
     stopped = ""
     if "stopped_at_step" in metrics and metrics["stopped_at_step"] < metrics["total_steps"]:

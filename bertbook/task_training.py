@@ -131,6 +131,9 @@ def main(argv: list[str] | None = None) -> None:
         out = export(model, args.out or shipped_dir(args.task), metrics)
         print(f"saved {out} at step {state['step']}: {json.dumps(final)}")
         return
+    from .training_checkpoint import latest_checkpoint, read_state
+    resume_from = latest_checkpoint(run_dir / "checkpoint")
+    first_step = read_state(resume_from)["step"] if resume_from is not None else 0
     t0 = time.time()
     model, tokenizer, history, finished = train_task(args.task, recipe, run_dir, args.seed, args.max_minutes,
                                                      limit=args.limit)
@@ -138,7 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     timing_file = run_dir / "seconds.json"                 # CPU time summed over resumed sessions
     sessions = json.loads(timing_file.read_text()) if timing_file.is_file() else []
     sessions.append({"seconds": round(seconds), "cpu_seconds": round(time.process_time()),
-                     "threads": torch.get_num_threads(), "steps": len(history)})
+                     "threads": torch.get_num_threads(), "steps": len(history) - first_step})
     timing_file.write_text(json.dumps(sessions) + "\n")
     if not finished:
         print(f"not finished ({len(history)} steps); run the same command again to resume", file=sys.stderr)
@@ -146,7 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m bertbook.task_training " + " ".join(sys.argv[1:] if argv is None else argv)
     final = evaluate_as_shipped(model, tokenizer, args.task)
     metrics = {"task": args.task, "command": command.strip(), "recipe": {k: getattr(recipe, k) for k in recipe.__dataclass_fields__},
-               "seed": args.seed, "training_sessions": sessions,
+               "seed": args.seed, "stopped_at_step": len(history), "total_steps": len(history),
+               "training_sessions": sessions,
                "training_seconds": sum(s["seconds"] for s in sessions), "validation": final,
                "evaluations": [h for h in history if len(h) > 4], "base_model": BASE_MODEL}
     out = export(model, args.out or shipped_dir(args.task), metrics)

@@ -87,3 +87,23 @@ def test_metrics_are_measured_on_the_float16_tensors_that_ship(monkeypatch):
     assert task_training.evaluate_as_shipped(model.train(), tokenizer, "snli") == {"ok": 1}
     assert seen == {"w": 1.0, "training": False}
     assert torch.equal(frozen, frozen_before)
+
+
+def test_the_training_command_resumes_and_records_each_session(tmp_path, monkeypatch):
+    """`python -m bertbook.task_training train wnut17`, cut short and run again: it resumes, each
+    session records only its own steps, and the export says the whole schedule ran."""
+    import bertbook.task_datasets as task_datasets
+    from bertbook.task_training import main
+    real = task_datasets.load_wnut17
+    monkeypatch.setattr(task_datasets, "load_wnut17", lambda split: real(split)[:8])     # a CI-sized run
+    args = ["train", "wnut17", "--epochs", "1", "--batch-size", "4", "--train-layers", "1",
+            "--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "out")]
+    main(args + ["--max-minutes", "0"])                       # stops (with a checkpoint) after one step
+    assert not (tmp_path / "out" / "metrics.json").exists()
+    main(args)
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert [s["steps"] for s in metrics["training_sessions"]] == [1, 1]
+    assert metrics["stopped_at_step"] == metrics["total_steps"] == 2
+    assert set(metrics["validation"]) == {"validation_precision", "validation_recall", "validation_f1"}
+    assert "Stopped early" not in (tmp_path / "out" / "README.md").read_text()
+    assert (tmp_path / "out" / SHIPPED_FILE).is_file()
