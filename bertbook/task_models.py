@@ -51,7 +51,6 @@ class Recipe:
     dropout: float = 0.1
     attention_dropout: float | None = None   # None: the same as dropout (0: torch's fused attention on CPU)
     stride: int = 64                      # SQuAD only: tokens shared by neighbouring windows
-    eval_each_epoch: bool = True          # False: validate once, at the end (SQuAD's is slow)
     bf16: bool = False                    # forward pass under bfloat16 autocast (finetuning.train)
 
 

@@ -37,7 +37,7 @@ def train_task(task: str, recipe: Recipe, run_dir: str | Path, seed: int = 0, ma
     steps_per_epoch = -(-n // recipe.batch_size)
     history = train(model, make_batch, n, epochs=recipe.epochs, batch_size=recipe.batch_size, lr=recipe.lr,
                     weight_decay=recipe.weight_decay, warmup=recipe.warmup, seed=seed, evaluate=evaluate,
-                    eval_every=steps_per_epoch if recipe.eval_each_epoch else None, progress=False, checkpoint_dir=Path(run_dir) / "checkpoint",
+                    eval_every=steps_per_epoch, progress=False, checkpoint_dir=Path(run_dir) / "checkpoint",
                     save_every=50, max_minutes=max_minutes, log=log, bf16=recipe.bf16)
     return model, tokenizer, history, len(history) == recipe.epochs * steps_per_epoch
 
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m bertbook.task_training " + " ".join(sys.argv[1:] if argv is None else argv)
     final = evaluate_as_shipped(model, tokenizer, args.task)
     metrics = {"task": args.task, "command": command.strip(), "recipe": {k: getattr(recipe, k) for k in recipe.__dataclass_fields__},
-               "seed": args.seed, "stopped_at_step": len(history), "total_steps": len(history),
+               "seed": args.seed, "stopped_at_step": len(history), "total_steps": len(history),    # finished: the whole schedule
                "training_sessions": sessions,
                "training_seconds": sum(s["seconds"] for s in sessions), "validation": final,
                "evaluations": [h for h in history if len(h) > 4], "base_model": BASE_MODEL}
