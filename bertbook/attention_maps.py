@@ -6,6 +6,12 @@ The lesson layer (``widgets.attention``, ``widgets.attention_lines``) draws them
 Attention comes in bertviz's format, a list or tuple with one ``[1, heads, T, T]`` array per layer
 (exactly ``model(..., output_attentions=True).attentions`` for a single sentence), plus the T token
 strings. Row i of a map is query token i, column j is key token j.
+
+How layers and heads are *named* (one convention for every lesson, stated in lesson 3): layer 0 is
+the embeddings and the encoder layers are 1..L, as ``output_hidden_states`` and the logit lens count
+them; heads are 0..H-1. Code keeps Python's indices: ``attentions[0]`` (``layer=0``) is encoder
+layer 1, so a label adds 1 to the layer index and an argument stays 0-based. :func:`head_label`
+is the one place that turns indices into a name.
 """
 from __future__ import annotations
 
@@ -41,12 +47,25 @@ def as_attention_array(attentions, tokens: Sequence[str]) -> np.ndarray:
     return array
 
 
+def layer_number(layer_index: int) -> int:
+    """The name of encoder layer ``attentions[layer_index]``: counted from 1, as layer 0 is the
+    embeddings (``hidden_states[0]``)."""
+    return int(layer_index) + 1
+
+
+def head_label(layer: int, head: int) -> str:
+    """How the lessons name the map ``attentions[layer][0, head]`` (0-based indices): ``head_label(0, 2)``
+    is "layer 1, head 2", encoder layers counted from 1 (layer 0 = the embeddings), heads from 0."""
+    return f"layer {layer_number(layer)}, head {int(head)}"
+
+
 def check_layer_head(array: np.ndarray, layer: int, head: int) -> None:
     """IndexError naming the valid ranges unless ``array[layer, head]`` exists ([layers, heads, ...])."""
     n_layers, n_heads = array.shape[:2]
     if not 0 <= layer < n_layers or not 0 <= head < n_heads:
-        raise IndexError(f"layer {layer}, head {head} does not exist: layers are 0..{n_layers - 1}, "
-                         f"heads 0..{n_heads - 1} (counted from 0, as in attentions[layer][0, head]).")
+        raise IndexError(f"layer={layer}, head={head} does not exist: layer indices are 0..{n_layers - 1} "
+                         f"(encoder layers 1..{n_layers} in the pictures, which call the embeddings layer 0), "
+                         f"heads 0..{n_heads - 1}; arguments are indices from 0, as in attentions[layer][0, head].")
 
 
 def model_attentions(model, tokenizer, text: str, text_pair: str | None = None):

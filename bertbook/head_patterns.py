@@ -6,7 +6,9 @@ the same word. Each pattern here is a score in [0, 1] per (layer, head): the att
 token gives to its target, averaged over the tokens of the sentence(s). A score near 1 means the
 head does (almost) nothing else; uniform attention over T tokens would score about 1/T.
 
-Input is bertviz's format (a list per layer of ``[1, heads, T, T]``) plus the T tokens.
+Input is bertviz's format (a list per layer of ``[1, heads, T, T]``) plus the T tokens. Results
+carry 0-based indices (``layer`` 0 is ``attentions[0]``); figures and labels name layers as the
+lessons do, encoder layers 1..L with layer 0 the embeddings (``attention_maps.head_label``).
 
 Choosing a head and measuring it must use different sentences: the best of 72 heads on one
 sentence is partly that sentence's luck (the winner's curse). ``held_out_choice`` picks the head
@@ -24,6 +26,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .attention_maps import head_label, layer_number
 from .corpus import DATA_DIR
 
 PRONOUN_PAIRS_FILE = DATA_DIR / "pronouns" / "pronoun_pairs.tsv"
@@ -90,7 +93,8 @@ def model_head_scores(model, tokenizer, texts: Sequence[str]) -> dict[str, np.nd
 
 
 def best_heads(scores: dict[str, np.ndarray]) -> list[tuple[str, int, int, float]]:
-    """For each pattern the (pattern, layer, head, score) of its highest-scoring head."""
+    """For each pattern the (pattern, layer, head, score) of its highest-scoring head; ``layer`` and
+    ``head`` are 0-based indices (name them with ``head_label(layer, head)``)."""
     out = []
     for name, s in scores.items():
         if np.isnan(s).all():
@@ -114,11 +118,11 @@ def head_pattern_figure(scores: dict[str, np.ndarray], title: str | None = None)
         ax.set_title(name, fontsize=10)
         ax.set_xlabel("head")
         ax.set_xticks(range(n_heads), [str(h) if h % max(1, n_heads // 6) == 0 else "" for h in range(n_heads)])
-        ax.set_yticks(range(n_layers))
+        ax.set_yticks(range(n_layers), [str(layer_number(i)) for i in range(n_layers)])
         if name in best:
             layer, head = best[name]
             ax.add_patch(Rectangle((head - 0.5, layer - 0.5), 1, 1, fill=False, edgecolor="cyan", linewidth=2))
-    axes[0].set_ylabel("layer")
+    axes[0].set_ylabel("encoder layer")
     fig.colorbar(image, ax=list(axes), shrink=0.9, label="mean attention on the pattern's target")
     if title:
         fig.suptitle(title)
@@ -221,7 +225,7 @@ def held_out_figure(panels: Sequence[tuple[str, dict]], title: str | None = None
         ax.scatter(x, y, s=10, color="#4c72b0", alpha=0.7)
         ax.scatter([choice["selection_score"]], [choice["held_out_score"]], s=90, facecolors="none",
                    edgecolors="#dd5555", linewidths=2,
-                   label=f"chosen: layer {choice['layer']} head {choice['head']}")
+                   label=f"chosen: {head_label(choice['layer'], choice['head'])}")
         ax.set_xlim(0, top)
         ax.set_ylim(0, top)
         ax.set_title(name, fontsize=10)

@@ -2,8 +2,9 @@
 import numpy as np
 import pytest
 
-from bertbook.head_patterns import (group_splits, held_out_choice, held_out_figure, link_weights,
-                                    load_pronoun_pairs, per_text_pattern_scores, word_position)
+from bertbook.attention_maps import check_layer_head, head_label, layer_number
+from bertbook.head_patterns import (group_splits, head_pattern_figure, held_out_choice, held_out_figure,
+                                    link_weights, load_pronoun_pairs, per_text_pattern_scores, word_position)
 
 
 def test_group_splits_keep_groups_together_and_halve_them():
@@ -82,3 +83,25 @@ def test_held_out_figure_draws_one_panel_per_pattern():
     choice = held_out_choice(per_text, np.array([True, False] * 3))
     fig = held_out_figure([("a", choice), ("b", choice)], "title")
     assert isinstance(fig, Figure) and len(fig.axes) == 2
+    # the chosen head is named as the lessons name it: encoder layers from 1, heads from 0
+    label = fig.axes[0].get_legend().get_texts()[0].get_text()
+    assert label == f"chosen: layer {choice['layer'] + 1}, head {choice['head']}"
+
+
+def test_one_layer_numbering_for_every_lesson():
+    """Layer 0 is the embeddings (hidden_states[0], the logit lens's reading 0), so attentions[0] is
+    encoder layer 1; heads keep their index. Arguments stay 0-based."""
+    assert layer_number(0) == 1 and layer_number(5) == 6
+    assert head_label(0, 2) == "layer 1, head 2"
+    assert head_label(3, 11) == "layer 4, head 11"
+    with pytest.raises(IndexError, match=r"layer indices are 0\.\.5 \(encoder layers 1\.\.6"):
+        check_layer_head(np.zeros((6, 12, 3, 3)), 6, 0)
+
+
+def test_head_pattern_figure_labels_encoder_layers_from_1():
+    scores = {"previous token": np.zeros((3, 4)), "next token": np.zeros((3, 4))}
+    scores["next token"][2, 1] = 1.0
+    fig = head_pattern_figure(scores)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["1", "2", "3"]
+    assert [p.get_xy() for p in fig.axes[1].patches] == [(0.5, 1.5)]      # the best head boxed at index (2, 1)

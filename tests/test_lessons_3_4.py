@@ -69,7 +69,7 @@ def test_viewer_head_selector_changes_the_image_to_that_heads_map(attentions):
     assert viewer.image.value != before
     assert not np.array_equal(decode_png(viewer.image.value), decode_png(before))
     np.testing.assert_array_equal(viewer.heatmap.get_array(), attentions[0][0, 2].numpy())
-    assert viewer.heatmap.axes.get_title() == "layer 0, head 2"
+    assert viewer.heatmap.axes.get_title() == "layer 1, head 2"     # encoder layers from 1, heads from 0
     # the picture's cells have that head's colours (and not the first head's)
     assert pixel_error(viewer, attentions[0][0, 2]) < 0.02
     assert pixel_error(viewer, attentions[0][0, 0]) > 0.2
@@ -97,7 +97,9 @@ def test_viewer_layer_selector_and_show(attentions):
 
 def test_viewer_controls_and_labels(attentions):
     viewer = AttentionViewer(attentions, TOKENS)
-    assert list(viewer.layer_selector.options) == [0, 1, 2]
+    # the dropdown shows encoder layers 1..L (layer 0 = the embeddings, lesson 3's convention) and keeps
+    # the 0-based index as its value, so code and attentions[layer] agree
+    assert list(viewer.layer_selector.options) == [("1", 0), ("2", 1), ("3", 2)]
     assert list(viewer.head_selector.options) == [0, 1, 2, 3]
     ax = viewer.heatmap.axes
     assert [t.get_text() for t in ax.get_xticklabels()] == TOKENS
@@ -106,7 +108,7 @@ def test_viewer_controls_and_labels(attentions):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert base64.b64decode(bundle["image/png"]) == viewer.image.value
     assert metadata["image/png"]["width"] * 2 <= png_size(bytes(viewer.image.value))[0]    # sharp: 2 pixels per CSS pixel
-    assert bundle["text/plain"] == "AttentionViewer(3 layers x 4 heads, 5 tokens; showing layer 0, head 0)"
+    assert bundle["text/plain"] == "AttentionViewer(3 layers x 4 heads, 5 tokens; showing layer 1, head 0)"
 
 
 def test_static_fallback_without_ipywidgets(attentions, monkeypatch):

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from ..attention_maps import as_attention_array, model_attentions  # noqa: F401  (importable from here too)
 from ..attention_maps import check_layer_head as _check_index
+from ..attention_maps import head_label, layer_number
 from .render import figure_png, in_kernel, png_metadata, show_png, widgets_available  # noqa: F401
 
 
@@ -56,7 +57,12 @@ def attention_figure(attentions, tokens: Sequence[str], layer: int = 0, head: in
 
 
 def _title(layer: int, head: int) -> str:
-    return f"layer {layer}, head {head}"
+    return head_label(layer, head)           # "layer 1, head 2" for layer index 0: layer 0 = the embeddings
+
+
+def layer_options(n_layers: int) -> list[tuple[str, int]]:
+    """Dropdown options: the label a student reads (encoder layers 1..L) and the 0-based index."""
+    return [(str(layer_number(i)), i) for i in range(n_layers)]
 
 
 class SelectedMap:
@@ -89,7 +95,7 @@ class SelectedMap:
     def __repr__(self) -> str:
         n_layers, n_heads, n_tokens = self.attentions.shape[:3]
         return (f"{type(self).__name__}({n_layers} layers x {n_heads} heads, {n_tokens} tokens; "
-                f"showing layer {self.layer}, head {self.head})")
+                f"showing {head_label(self.layer, self.head)})")
 
 
 class AttentionViewer(SelectedMap):
@@ -111,7 +117,7 @@ class AttentionViewer(SelectedMap):
         FigureCanvasAgg(self.figure)
         self.heatmap = attention_heatmap(self.attentions[layer, head], self.tokens,
                                          self.figure.add_subplot(), _title(layer, head), vmax)
-        self.layer_selector = widgets.Dropdown(options=list(range(n_layers)), value=layer, description="layer",
+        self.layer_selector = widgets.Dropdown(options=layer_options(n_layers), value=layer, description="layer",
                                                layout=widgets.Layout(width="160px"))
         self.head_selector = widgets.Dropdown(options=list(range(n_heads)), value=head, description="head",
                                               layout=widgets.Layout(width="160px"))

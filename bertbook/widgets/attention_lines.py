@@ -16,8 +16,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from ..attention_maps import as_attention_array, check_layer_head
-from .attention import SelectedMap, widgets_available
+from ..attention_maps import as_attention_array, check_layer_head, head_label
+from .attention import SelectedMap, layer_options, widgets_available
 from .render import show_png
 
 ALL = -1          # "focus" value meaning: every query token
@@ -54,7 +54,7 @@ def draw_attention_lines(ax, matrix, tokens: Sequence[str], focus: int = ALL, th
 
 
 def _title(layer: int, head: int) -> str:
-    return f"layer {layer}, head {head}"
+    return head_label(layer, head)           # encoder layers counted from 1 (layer 0 = the embeddings)
 
 
 def _figure(n_tokens: int, dpi: int | None = None) -> Figure:
@@ -86,7 +86,7 @@ class AttentionLinesViewer(SelectedMap):
         self.figure = _figure(len(self.tokens), dpi)
         FigureCanvasAgg(self.figure)
         self.ax = self.figure.add_subplot()
-        self.layer_selector = widgets.Dropdown(options=list(range(n_layers)), value=layer, description="layer",
+        self.layer_selector = widgets.Dropdown(options=layer_options(n_layers), value=layer, description="layer",
                                                layout=widgets.Layout(width="160px"))
         self.head_selector = widgets.Dropdown(options=list(range(n_heads)), value=head, description="head",
                                               layout=widgets.Layout(width="160px"))
