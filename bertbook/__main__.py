@@ -1,5 +1,9 @@
 """Command line: ``python -m bertbook <command>``.
 
+    start [FOLDER]
+                your own copy of the course (the student edition; --with-solutions for the
+                lessons with their solutions) in ./bertbook-course, opened in JupyterLab; a
+                notebook you changed is never overwritten
     demo        encode a sentence with the real MiniLM BERT and show its tokens and attention
     tokenizer   retrain the shipped WordPiece vocabulary from the corpus
     pretrain    pretrain a small BERT (MLM + NSP) on the corpus; resumable, works under torchrun
@@ -86,12 +90,39 @@ def add_pretrain_parser(sub) -> None:
     p.set_defaults(func=pretrain)
 
 
+def _report_written(written, out_dir) -> None:
+    for w in written:
+        if w.action == "kept":
+            print(f"{w.kept}: you changed it, so it is kept as it is; the new version is {w.path.name}")
+        else:
+            print(f"{w.path} ({w.action})")
+    kept = [w for w in written if w.action == "kept"]
+    print(f"{len(written)} notebooks in {out_dir}" + (
+        f"; {len(kept)} of yours kept, the new versions written beside them (*.new.ipynb)" if kept else ""))
+
+
 def write_student_edition(args: argparse.Namespace) -> None:
     from bertbook.course.edition import student_edition
     written = student_edition(args.out_dir, notebooks_dir=args.notebooks)
-    for path in written:
-        print(path)
+    _report_written(written, args.out_dir)
     print(f"wrote the student edition of {len(written)} notebooks to {args.out_dir}")
+
+
+def start(args: argparse.Namespace) -> None:
+    """Write the learner's own copy of the course and open it in JupyterLab."""
+    import subprocess
+    from bertbook.course.edition import student_edition
+    folder = Path(args.folder).expanduser()
+    written = student_edition(folder, with_solutions=args.with_solutions)
+    _report_written(written, folder)
+    first = written[0].path.name
+    edition = "with the solutions" if args.with_solutions else "the student edition"
+    print(f"your copy of the course ({edition}) is in {folder.resolve()}; your changes there are never overwritten")
+    command = [sys.executable, "-m", "jupyterlab", first]
+    if args.no_browser:
+        print(f"open it with: cd {folder} && jupyter lab {first}")
+        return
+    sys.exit(subprocess.call(command, cwd=folder))
 
 
 def check(args: argparse.Namespace) -> None:
@@ -113,7 +144,9 @@ def add_course_parsers(sub) -> None:
     p = sub.add_parser("student-edition", help="write the lessons without their solutions into OUT_DIR",
                        description="Write every lesson (notebooks/NN_*.ipynb and A*_*.ipynb) into OUT_DIR "
                        "with the cells tagged 'solution' removed and the outputs of the cells tagged "
-                       "'exercise' cleared; every other output stays.")
+                       "'exercise' cleared (and the saved outputs that would give an answer away). A notebook "
+                       "already in OUT_DIR that a student changed is kept; the new version is written beside "
+                       "it as NAME.new.ipynb.")
     p.add_argument("out_dir", metavar="OUT_DIR")
     p.add_argument("--notebooks", default=None, help="folder of the instructor's lessons (default: the repo's notebooks/)")
     p.set_defaults(func=write_student_edition)
@@ -130,10 +163,20 @@ def add_course_parsers(sub) -> None:
     p.set_defaults(func=check)
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bertbook", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("start", help="your own copy of the course, opened in JupyterLab",
+                       description="Write the lessons into FOLDER (the student edition: exercises to fill in, "
+                       "no solutions) and open JupyterLab there. Run it again at any time: a notebook you "
+                       "changed is never overwritten (the new version is written beside it as NAME.new.ipynb).")
+    p.add_argument("folder", nargs="?", default="bertbook-course", metavar="FOLDER",
+                   help="where your copy goes (default: ./%(default)s)")
+    p.add_argument("--with-solutions", action="store_true",
+                   help="the lessons with their worked solutions (for learning on your own)")
+    p.add_argument("--no-browser", action="store_true", help="only write the copy; do not start JupyterLab")
+    p.set_defaults(func=start)
     p = sub.add_parser("demo", help="tokens and attention of the real MiniLM BERT on a sentence")
     p.add_argument("text", nargs="?", default="The whale swam under the ship and the sailors cheered.")
     p.set_defaults(func=demo)
@@ -143,10 +186,14 @@ def main(argv: list[str] | None = None) -> None:
     p.set_defaults(func=retrain_tokenizer)
     add_pretrain_parser(sub)
     add_course_parsers(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (ValueError, FileNotFoundError, NotADirectoryError) as e:
+    except (ValueError, FileNotFoundError, NotADirectoryError, FileExistsError) as e:
         sys.exit(f"error: {e}")
 
 

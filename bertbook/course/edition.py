@@ -14,6 +14,10 @@ through it, so nothing else has to be copied next to them.
 """
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -83,10 +87,49 @@ def solved_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return student_notebook(nb)
 
 
-def student_edition(out_dir: str | Path, notebooks_dir: str | Path | None = None) -> list[Path]:
-    """Write the student edition of every lesson into ``out_dir`` (created if needed; a lesson
-    already there is replaced); returns the written paths. Refuses to write into the lessons'
-    own folder, which would replace the instructor's edition."""
+MANIFEST = ".bertbook-course.json"
+
+
+@dataclass
+class Written:
+    """What happened to one lesson when an edition was written into a folder."""
+    lesson: str                  # the lesson's file name, e.g. 03_attention.ipynb
+    path: Path                   # where the new version went
+    action: str                  # new | updated | unchanged | kept (the student's copy kept, new version beside it)
+    kept: Path | None = None     # the student's changed notebook, left as it was (action "kept")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _read_manifest(out: Path) -> dict:
+    try:
+        manifest = json.loads((out / MANIFEST).read_text())
+        return manifest if isinstance(manifest.get("files"), dict) else {"files": {}}
+    except (OSError, ValueError, AttributeError):
+        return {"files": {}}
+
+
+def _beside(target: Path, ours: dict) -> Path:
+    """A free name next to ``target`` for the new version: ``NAME.new.ipynb``, or ``NAME.new-2.ipynb``
+    when the student has changed an earlier ``.new`` file too."""
+    stem = target.name[: -len(".ipynb")]
+    for n in range(1, 1000):
+        candidate = target.with_name(f"{stem}.new{'' if n == 1 else f'-{n}'}.ipynb")
+        if not candidate.exists() or ours.get(candidate.name) == _digest(candidate.read_bytes()):
+            return candidate
+    raise FileExistsError(f"too many versions of {target.name} in {target.parent}")
+
+
+def student_edition(out_dir: str | Path, notebooks_dir: str | Path | None = None,
+                    with_solutions: bool = False) -> list[Written]:
+    """Write the student edition of every lesson into ``out_dir`` (created if needed), or with
+    ``with_solutions`` the instructor's edition (for self-learners). Never loses a student's work:
+    a notebook is replaced only if it is exactly what an earlier run wrote (its SHA-256 is in the
+    folder's ``.bertbook-course.json``); a notebook the student changed (or one this command did
+    not write) is kept and the new version is written beside it as ``NAME.new.ipynb``. Refuses to
+    write into the lessons' own folder, which would replace the instructor's edition."""
     sources = lesson_paths(notebooks_dir)
     out = Path(out_dir)
     if out.exists() and out.resolve() == sources[0].parent.resolve():
@@ -94,11 +137,31 @@ def student_edition(out_dir: str | Path, notebooks_dir: str | Path | None = None
     if out.exists() and not out.is_dir():
         raise NotADirectoryError(f"{out} is a file; give a folder for the student edition")
     out.mkdir(parents=True, exist_ok=True)
+    manifest = _read_manifest(out)
+    ours: dict = manifest["files"]
     written = []
     for path in sources:
-        nb = student_notebook(nbformat.read(path, as_version=4))
+        nb = nbformat.read(path, as_version=4)
+        if with_solutions:
+            nb.metadata.setdefault("bertbook", {})["edition"] = "instructor"
+        else:
+            nb = student_notebook(nb)
         nbformat.validate(nb)
+        data = (nbformat.writes(nb) + "\n").encode("utf-8")
         target = out / path.name
-        nbformat.write(nb, target)
-        written.append(target)
+        if not target.exists():
+            action, kept = "new", None
+        elif ours.get(target.name) == _digest(target.read_bytes()):
+            action, kept = ("unchanged" if target.read_bytes() == data else "updated"), None
+        else:                                    # the student's work: keep it, write ours beside it
+            action, kept = "kept", target
+            target = _beside(target, ours)
+        if not target.exists() or target.read_bytes() != data:
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, target)
+        ours[target.name] = _digest(data)
+        written.append(Written(path.name, target, action, kept))
+        manifest["edition"] = "instructor" if with_solutions else "student"
+        (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return written
