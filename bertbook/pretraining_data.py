@@ -10,6 +10,32 @@ Then masked language modelling picks 15% of the positions (at most ``max_predict
 asks the model to predict the *original* token there. Of the picked positions 80% become
 ``[MASK]``, 10% a random token and 10% stay unchanged: [MASK] never appears when BERT is used later,
 so the model must also produce good vectors for ordinary, unmasked tokens.
+
+Where this differs from Google's ``create_pretraining_data.py`` (on purpose; the shipped
+bertbook-tiny was trained with these rules, and lesson 5 states them):
+
+* **The short target length is drawn per example, not per document.** Google draws
+  ``target_seq_length`` once at the start of each document, so every example of that document is
+  short (with probability ``short_seq_prob``) or none is. Its documents are Wikipedia articles and
+  BookCorpus books, millions of draws; ours are nine whole novels, where nine draws would make about
+  one book in ten entirely short and the rest never, a share of short inputs anywhere from 0 to
+  100% by luck. Drawing again after every example keeps the share near ``short_seq_prob``.
+* **A "random" replacement is never a special token.** Google draws from the whole vocabulary
+  (``vocab_words``), ``[PAD]``, ``[UNK]``, ``[CLS]``, ``[SEP]``, ``[MASK]`` included (and in BERT's
+  own vocabulary the 994 ``[unused]`` slots: 3.3% of its draws); we draw from the non-special
+  pieces only (7995 of our 8000), so the 10% "random token" case always shows a real word piece.
+  With our vocabulary Google's rule would have drawn a special token 5 times in 8000.
+* **Only ordinary tokens are chosen for prediction.** Google skips ``[CLS]`` and ``[SEP]``; we skip
+  every special token, so an ``[UNK]`` in the text is never a target (our corpus tokenises without
+  a single ``[UNK]``, so this changes nothing there).
+* The NotNext document is drawn among the *other* documents at once (Google retries a draw over all
+  documents up to 10 times), and the documents are not shuffled first; both change which examples a
+  seed gives, not their statistics.
+
+Everything else (packing whole sentences up to the target, the random A/B split point, putting the
+unused sentences back, truncating the longer segment from a random end, the number of predictions
+``min(max_predictions_per_seq, max(1, round(n * masked_lm_prob)))``, 80/10/10, whole-word masking as
+in Google's 2019 update) follows Google's script.
 """
 from __future__ import annotations
 
@@ -54,6 +80,7 @@ class VocabInfo:
     mask_id: int
     special_ids: frozenset
     random_ids: list[int]             # candidates for the 10% "random token": every non-special piece
+                                      # (Google's script draws from the whole vocabulary, specials too)
 
     @classmethod
     def from_tokenizer(cls, tokenizer) -> "VocabInfo":
@@ -187,7 +214,8 @@ def _instances_from_document(docs: list[list[list[int]]], d: int, max_seq_length
                     yield ids_a, ids_b, is_random_next
             chunk, length = [], 0
             # Google draws the short target once per document (a Wikipedia article); our documents are
-            # whole books, so we draw it per example, which keeps the 10% share of short inputs.
+            # whole books, so we draw it per example, which keeps the 10% share of short inputs
+            # (see the module docstring for every difference from Google's script).
             target = max_tokens if rng.random() >= short_seq_prob else rng.randint(2, max_tokens)
         i += 1
 

@@ -192,3 +192,40 @@ def test_bad_corpora_give_clear_errors(tok):
         create_pretraining_examples([Document("a", ["One sentence.", "Another one."])], tok)
     with pytest.raises(ValueError, match="empty"):
         create_pretraining_examples([Document("a", []), Document("b", ["  "])], tok)
+
+
+# --- where bertbook differs from Google's create_pretraining_data.py (lesson 5 states both) --------
+
+def test_random_replacements_are_never_special_tokens(tok):
+    """Google draws the 10% "random token" from the whole vocabulary, specials included; we draw from
+    the non-special pieces only. A vocabulary of 5 special tokens and 5 words makes the difference
+    big: Google's rule would put a special token at half the random positions."""
+    info = VocabInfo.from_tokenizer(tok)
+    assert set(info.random_ids).isdisjoint(info.special_ids)
+    assert len(info.random_ids) == tok.get_vocab_size() - len(SPECIAL_TOKENS)      # 7995 of 8000
+    words = ["a", "b", "c", "d", "e"]
+    small = Tokenizer(models.WordLevel({t: i for i, t in enumerate(SPECIAL_TOKENS + words)}, unk_token="[UNK]"))
+    small_info = VocabInfo.from_tokenizer(small)
+    rng = random.Random(0)
+    drawn = collections.Counter()
+    for _ in range(300):
+        ids = [2] + [rng.randrange(5, 10) for _ in range(30)] + [3]                # [CLS] words [SEP]
+        masked, positions, _, kinds = mask_tokens(ids, rng, small_info)
+        drawn.update(masked[p] for p, k in zip(positions, kinds) if k == "random")
+    assert sum(drawn.values()) > 100                                             # about 300 x 5 x 10%
+    assert set(drawn) == {5, 6, 7, 8, 9}                                          # every word, no special
+
+
+def test_short_target_length_is_drawn_per_example_not_per_document():
+    """Google draws the short target once per document, so all examples of a document are short or
+    none is; we draw it again after every example, so one document gives both kinds."""
+    docs, t = synthetic(n_docs=2, n_sent=600, seed=3)
+    examples = create_pretraining_examples(docs, t, max_seq_length=64, short_seq_prob=0.5, seed=0)
+    lengths = collections.defaultdict(list)
+    for ex in examples:
+        first_a = t.id_to_token(ex.original_ids()[1])                              # the first token of A
+        lengths[where(first_a)[0]].append(len(ex))
+    for doc, ls in lengths.items():
+        short = sum(n < 30 for n in ls) / len(ls)
+        full = sum(n >= 60 for n in ls) / len(ls)
+        assert short > 0.1 and full > 0.3, (doc, short, full)     # both kinds within one document
