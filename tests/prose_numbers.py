@@ -18,6 +18,7 @@ file's prose: the markdown cells of a notebook, joined, or the text of a .md fil
 whitespace collapsed to one space on both sides. When it does not, the failure shows the rendered
 sentence, where each number came from, and the closest passage of the prose, so the fix is plain.
 
+`code_value` reads a setting from a code cell's source instead (prose that describes the code).
 Registries live in `tests/quotes/<name>.py`, each defining `QUOTES`; they are found automatically.
 Paths are relative to the repository root. Run one registry with
 `python -m pytest tests/test_prose_numbers.py -k <name>`, and list the numbers of a file's prose
@@ -135,6 +136,25 @@ def output_value(notebook, cell_id, pattern, group=1, convert=float):
     src = Source(read, f"{notebook} cell {cell_id} output /{pattern}/", path=str(notebook))
     src.cell_id, src.pattern, src.group = cell_id, regex, group
     return src
+
+
+def code_value(notebook, cell_id, pattern, group=1, convert=float):
+    """A number in a code cell's *source* (a setting such as `max_steps=200`), for prose that
+    describes what the code does: `re.search(pattern, source).group(group)`, then `convert`."""
+    regex = re.compile(pattern)
+
+    def read():
+        nb = _notebook(notebook)
+        cell = next((c for c in nb["cells"] if c.get("id") == cell_id), None)
+        if cell is None:
+            raise KeyError(f"{notebook}: no cell with id {cell_id!r}")
+        m = regex.search(_text(cell["source"]))
+        if m is None:
+            raise ProseNumberError(f"{notebook} cell {cell_id}: the pattern {pattern!r} no longer "
+                                   f"matches its code:\n{_text(cell['source'])[:600]}")
+        return convert(_THOUSANDS.sub("", m.group(group)))
+
+    return Source(read, f"{notebook} cell {cell_id} code /{pattern}/", path=str(notebook))
 
 
 @lru_cache(maxsize=64)
