@@ -47,10 +47,11 @@ def evaluate_snli(model, tokenizer, split: str = "validation", max_length: int =
 def _as_list(x, name: str) -> list[str]:
     items = [x] if isinstance(x, str) else x
     if not isinstance(items, (list, tuple)):
-        raise TypeError(f"{name} must be a string or a list of strings, got {type(x).__name__}.")
+        raise TypeError(f"{name} must be a string or a list of strings, got {type(x).__name__}"
+                        f"{'' if x is None else f' {x!r}'[:80]}.")
     for i, t in enumerate(items):
         if not isinstance(t, str):
-            raise TypeError(f"{name}[{i}] is a {type(t).__name__}, not a string.")
+            raise TypeError(f"{name}[{i}] is a {type(t).__name__}, not a string: every {name} must be a sentence (str).")
         if not t.strip():
             raise ValueError(f"{name}{'' if isinstance(x, str) else f'[{i}]'} is empty: NLI needs a sentence on each side.")
     return list(items)
@@ -66,14 +67,18 @@ def classify_pair(premise: str | Sequence[str], hypothesis: str | Sequence[str],
     Pairs longer than ``max_length`` tokens are truncated, longer side first (SNLI's are < 100).
     """
     from .finetuning import predict_proba
+    from .task_models import check_model_arguments
     single = isinstance(premise, str) and isinstance(hypothesis, str)
     if isinstance(premise, str) != isinstance(hypothesis, str):
-        raise TypeError("give one premise and one hypothesis (two strings), or two lists of the same length.")
+        raise TypeError("give one premise and one hypothesis (two strings), or two lists of the same length; got "
+                        f"{type(premise).__name__} and {type(hypothesis).__name__}.")
     premises, hypotheses = _as_list(premise, "premise"), _as_list(hypothesis, "hypothesis")
     if len(premises) != len(hypotheses):
         raise ValueError(f"{len(premises)} premises but {len(hypotheses)} hypotheses: give one hypothesis per premise.")
     if not premises:
-        return []
+        raise ValueError("no pairs to classify: the lists of premises and hypotheses are empty; give at least "
+                         "one premise and one hypothesis.")
+    check_model_arguments(model, tokenizer, "snli", max_length=max_length, batch_size=batch_size)
     if model is None:
         from .task_models import default_model
         model, default_tokenizer = default_model("snli")

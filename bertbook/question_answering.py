@@ -203,12 +203,18 @@ def answer_question(question: str, context: str, model=None, tokenizer=None, max
     MiniLM fine-tuned on SQuAD's training articles (``data/pretrained/minilm-squad``)."""
     if not isinstance(question, str) or not isinstance(context, str):
         raise TypeError("answer_question(question, context) takes two strings: the question, then the passage "
-                        "that holds the answer.")
+                        f"that holds the answer (got {type(question).__name__} and {type(context).__name__}).")
     if not question.strip():
-        raise ValueError("the question is empty: ask something about the passage.")
+        raise ValueError(f"the question is empty{'' if not question else ' (only whitespace)'}: ask something about the passage.")
     if not context.strip():
         raise ValueError("no context: extractive QA copies the answer out of a passage, so pass the passage "
                          "as context, e.g. answer_question('Who ...?', paragraph).")
+    from .task_models import check_model_arguments
+    check_model_arguments(model, tokenizer, "squad", max_length=max_length, stride=stride,
+                          max_answer_tokens=max_answer_tokens)
+    if stride >= max_length:
+        raise ValueError(f"stride ({stride}) is the overlap between windows and must be smaller than max_length "
+                         f"({max_length}); the default is {STRIDE}.")
     if model is None:
         from .task_models import default_model
         model, default_tokenizer = default_model("squad")

@@ -239,6 +239,25 @@ def load_task_model(task_or_folder: str | Path, device=None):
 
 
 @functools.lru_cache(maxsize=4)
+def check_model_arguments(model, tokenizer, task: str, **sizes) -> None:
+    """The task APIs' shared argument checks (``classify_pair``, ``tag_words``, ``find_entities``,
+    ``answer_question``): a model given by name instead of loaded, a model without its tokenizer, and
+    sizes (``max_length=...``) that are not positive whole numbers each get an error that says what
+    to pass instead, before any work is done."""
+    if isinstance(model, (str, Path)):
+        raise TypeError(f"model must be a loaded model, not its name {str(model)!r}: leave model out for the "
+                        f"shipped one, or pass load_task_model({task!r}) (or a folder written by export()).")
+    if model is not None and tokenizer is None:
+        raise ValueError("pass the tokenizer that goes with your model (e.g. load_tokenizer('minilm')).")
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name} must be a whole number, got {type(value).__name__} {value!r}.")
+        if value < 1 and name != "stride":
+            raise ValueError(f"{name} must be at least 1, got {value}.")
+        if value < 0:
+            raise ValueError(f"{name} must be 0 or more, got {value}.")
+
+
 def default_model(task: str):
     """The shipped model of ``task`` and MiniLM's tokenizer, loaded once per process."""
     from .tokenizer import load_tokenizer

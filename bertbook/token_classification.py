@@ -79,6 +79,10 @@ def _check_words(words, what: str = "words") -> list[str]:
     for i, w in enumerate(words):
         if not isinstance(w, str):
             raise TypeError(f"{what}[{i}] is {w!r} ({type(w).__name__}); every word must be a string.")
+        if not w.strip():
+            raise ValueError(f"{what}[{i}] is empty{'' if not w else ' (only whitespace)'}: {w!r}; a word needs at "
+                             f"least one character to tag. Drop it (e.g. [w for w in words if w.strip()]), or use "
+                             f"find_entities(text) on raw text.")
     return list(words)
 
 
@@ -203,6 +207,8 @@ def tag_words(words: Sequence[str] | Sequence[Sequence[str]], model=None, tokeni
     sentences = [_check_words(s, f"words[{i}]") for i, s in enumerate(words)] if batched else [_check_words(words)]
     if not any(sentences):
         raise ValueError("no words to tag: give a non-empty list of words.")
+    from .task_models import check_model_arguments
+    check_model_arguments(model, tokenizer, "wnut17")
     model, tokenizer = _default(model, tokenizer)
     tagged = predict_tags(model, tokenizer, [s for s in sentences if s])
     it = iter(tagged)
@@ -222,10 +228,13 @@ def split_words(text: str) -> list[tuple[str, int, int]]:
 def tag_text(text: str, model=None, tokenizer=None) -> tuple[list[tuple[str, int, int]], TaggedSentence]:
     """Raw text -> its words (with offsets) and their predictions; what the widget shows."""
     if not isinstance(text, str):
-        raise TypeError(f"text must be a string, got {type(text).__name__}.")
+        raise TypeError(f"text must be a string, got {type(text).__name__}"
+                        + ("; for a list of words use tag_words(words)." if isinstance(text, (list, tuple)) else "."))
     words = split_words(text)
     if not words:
-        raise ValueError("the text is empty: type a sentence to find entities in.")
+        raise ValueError(f"the text is empty{'' if not text else ' (only whitespace)'}: type a sentence to find entities in.")
+    from .task_models import check_model_arguments
+    check_model_arguments(model, tokenizer, "wnut17")
     model, tokenizer = _default(model, tokenizer)
     return words, predict_tags(model, tokenizer, [[w for w, _, _ in words]])[0]
 

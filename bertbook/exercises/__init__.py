@@ -22,7 +22,19 @@ NOT_ATTEMPTED = "not attempted yet"
 
 
 class ExerciseError(AssertionError):
-    """The student's answer is not right yet; the message says how."""
+    """The student's answer is not right yet; the message says how.
+
+    In a notebook it is shown as feedback, not as a crash: IPython asks an exception for
+    ``_render_traceback_()`` before it formats a traceback, so a failed check prints a short verdict
+    (a mark, the check, what is wrong and the hint) and no frame of the checker's code. When the
+    student's own function raised inside the check (the exception is this one's ``__cause__``), the
+    verdict's second line is the student's line and that exception, in one line. It is still an
+    exception: Run All stops at it, and ``python -m bertbook check`` records the failure."""
+
+    check: str | None = None         # the check_* that raised it (set by exercise_check)
+
+    def _render_traceback_(self) -> list[str]:
+        return feedback_lines(self)
 
 
 class _StudentCodeError(Exception):
@@ -97,6 +109,8 @@ def exercise_check(fn):
             if _raised_by_stub(e):         # a check that wraps the student's exceptions itself
                 return _not_attempted(name)
             _results[name] = {"status": "failed", "message": str(e)}
+            if e.check is None:
+                e.check = name
             raise
         except Exception as e:   # raised inside the student's code, or by what it returned
             if _raised_by_stub(e):
@@ -108,6 +122,71 @@ def exercise_check(fn):
 
     wrapper.answers = tuple(answer_names)
     return wrapper
+
+
+_RED, _BOLD, _DIM, _RESET = "\x1b[31m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_MAX_LINE = 400
+
+
+def _library_dirs() -> tuple[str, ...]:
+    import os
+    import sysconfig
+    dirs = {os.path.dirname(os.path.abspath(__file__)).rsplit(os.sep, 1)[0]}      # the bertbook package
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        path = sysconfig.get_paths().get(key)
+        if path:
+            dirs.add(os.path.abspath(path))
+    return tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+
+
+def student_line(error: BaseException) -> tuple[int, str] | None:
+    """``(line number, source line)`` of the deepest frame of ``error``'s traceback that is the
+    student's own code (a notebook cell, a file of theirs: not bertbook, not an installed library),
+    or None when there is none."""
+    import linecache
+    import os
+    library = _library_dirs()
+    found = None
+    tb = error.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        filename = code.co_filename
+        path = os.path.abspath(filename) if not filename.startswith("<") else filename
+        if not path.startswith(library) and not filename.startswith("<frozen"):
+            line = linecache.getline(filename, tb.tb_lineno).strip()
+            if line:
+                found = (tb.tb_lineno, line)
+        tb = tb.tb_next
+    return found
+
+
+def feedback_lines(error: ExerciseError) -> list[str]:
+    """The verdict a notebook shows for a failed check, as ``_render_traceback_`` lines: the mark and
+    the check first, then (when the student's code raised) that line and its exception in one line,
+    then what is wrong and the hint. No frame of bertbook's code."""
+    message = str(error).strip()
+    what = error.check or "the check"
+    lines = [f"{_RED}{_BOLD}✗ {what}: not right yet{_RESET}"]
+    cause = error.__cause__
+    if cause is not None and not isinstance(cause, ExerciseError):
+        raised = f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''}".rstrip(": ")
+        where = student_line(cause)
+        if len(raised) > _MAX_LINE:
+            raised = raised[:_MAX_LINE] + " ..."
+        if where:
+            lines.append(f"  your code raised, at line {where[0]}:  {where[1]}  ->  {raised}")
+        else:
+            lines.append(f"  your answer raised {raised}")
+        full = f"{type(cause).__name__}: {cause}"
+        if full in message:                       # the check's message repeats the exception: keep its hint
+            before, after = message.split(full, 1)
+            message = after.strip().lstrip(".").strip() or ""
+    hint = message or "see what the exercise asks for (shapes and types) and try again."
+    hint_lines = hint.splitlines()
+    lines.append(f"  hint: {hint_lines[0]}")
+    lines += [f"        {line}" for line in hint_lines[1:]]
+    lines.append(f"{_DIM}  (a failed check stops Run All here: change your answer above and run the cell again){_RESET}")
+    return lines
 
 
 def _raised_by_stub(error: BaseException) -> bool:
@@ -123,7 +202,9 @@ def _raised_by_stub(error: BaseException) -> bool:
 
 def _fail(name: str, message: str, cause: BaseException | None = None):
     _results[name] = {"status": "failed", "message": message}
-    raise ExerciseError(message) from cause
+    error = ExerciseError(message)
+    error.check = name
+    raise error from cause
 
 
 def _not_attempted(name: str) -> None:
