@@ -20,6 +20,9 @@ DATA_DIR = REPO_DIR / "data"
 CORPUS_DIR = DATA_DIR / "corpus"
 CORPUS_MORE_DIR = DATA_DIR / "corpus_more"
 LIBRARY_DIRS = (CORPUS_DIR, CORPUS_MORE_DIR)
+EVERYDAY_DIR = DATA_DIR / "everyday"
+EVERYDAY_LINE_FILES = ("clinc150_utterances", "clinc150_wiki_sentences")   # one unrelated line after another
+LINES_PER_DOCUMENT = 50          # a line file is cut into "documents" of this many lines, to hold out whole ones
 SST2_DIR = DATA_DIR / "sst2"
 
 TYPOGRAPHY = {"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'", "\u2014": "--", "\u2013": "-",
@@ -90,6 +93,55 @@ def load_library(directories=LIBRARY_DIRS) -> list[Document]:
     if dupes:
         raise ValueError(f"the library folders hold two books with the same file name ({', '.join(dupes)}); "
                          "rename one so every document has its own name.")
+    return docs
+
+
+_WIKITEXT_JOINS = {" @-@ ": "-", " @,@ ": ",", " @.@ ": "."}
+
+
+def _everyday_units(stem: str, block: list[str]) -> list[str]:
+    """The sentences of one block of an everyday file. Dialogue turns and assistant requests are kept
+    as they are (a turn is the unit a person says); paragraphs of news and Wikipedia are split into
+    sentences. WikiText's tokenised spacing is undone where it would change the WordPiece tokens
+    (``@-@`` joins), its headings (``= Title =``) are skipped, and so is any sentence with ``<unk>``
+    (WikiText's stand-in for a rare word, which a model should not learn to predict)."""
+    units = []
+    for line in block:
+        if stem.startswith("wikitext"):
+            if line.startswith("="):
+                continue
+            for raw, joined in _WIKITEXT_JOINS.items():
+                line = line.replace(raw, joined)
+        parts = split_sentences(normalize_typography(line)) if stem.startswith(("onestop", "wikitext")) else [line]
+        units += [u for u in parts if "<unk>" not in u]
+    return units
+
+
+def load_everyday(directory: str | Path = EVERYDAY_DIR) -> list[Document]:
+    """Modern English (``data/everyday``: dialogues, news at three reading levels, assistant requests,
+    Wikipedia), as Documents named ``"<file>/<n>"``: a dialogue, an article, or (for the two line
+    files, whose neighbouring lines are unrelated) a run of ``LINES_PER_DOCUMENT`` lines.
+
+    Why: the nine novels and 43 more books are 1815-1922 prose; a model trained on them has never
+    read how people talk about phones, fridges or buses. Held-out text is chosen by the caller, by
+    whole documents per file (``minilm_mlm.everyday_split``)."""
+    directory = Path(directory)
+    files = sorted(directory.glob("*.txt"))
+    if not files:
+        raise FileNotFoundError(f"No everyday text at {directory}: it ships in data/everyday "
+                                "(see data/SOURCES.md section 9); restore it with `git checkout data/everyday`.")
+    docs = []
+    for path in files:
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if path.stem in EVERYDAY_LINE_FILES:
+            lines = [line for line in lines if line.strip()]
+            blocks = [lines[i:i + LINES_PER_DOCUMENT] for i in range(0, len(lines), LINES_PER_DOCUMENT)]
+        else:
+            blocks = [b.split("\n") for b in "\n".join(lines).split("\n\n")]
+        for n, block in enumerate(blocks):
+            units = _everyday_units(path.stem, [line.strip() for line in block if line.strip()])
+            if units:
+                docs.append(Document(f"{path.stem}/{n}", units))
     return docs
 
 

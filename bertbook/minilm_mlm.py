@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import sys
@@ -87,6 +88,54 @@ def library_sentences(tokenizer, held_out: int = 1500, eval_fraction: float = 0.
         return [e.ids for e in tokenizer.encode_batch(sentences) if min_tokens <= len(e.ids) <= max_tokens]
     train = ids([s for d in train_docs for s in d.sentences])
     evaluation = ids([s for d in eval_docs if d.name in new_books for s in d.sentences])
+    random.Random(seed).shuffle(train)
+    random.Random(seed + 1).shuffle(evaluation)
+    return train, evaluation[:held_out]
+
+
+EVERYDAY_EVAL_FRACTION = 0.02     # the last 2% of each everyday file's documents are never trained on
+SGD_KEEP = 0.2                   # SGD's 17,193 booking dialogues would be 80% of the everyday shelf: keep 1 in 5
+
+
+def task_texts() -> list[str]:
+    """Modern sentences from the shipped task sets' *training* parts: SNLI premises (photo captions)
+    and hypotheses, SQuAD paragraphs (Wikipedia, split into sentences), SST-2 review phrases. Their
+    validation parts (lesson 9's scores) are not read."""
+    from .corpus import load_sst2, split_sentences
+    from .task_datasets import load_snli, load_squad
+    snli = load_snli("train")
+    texts = list(dict.fromkeys([r["premise"] for r in snli] + [r["hypothesis"] for r in snli]))
+    contexts = dict.fromkeys(q["context"] for q in load_squad("train"))
+    texts += [s for c in contexts for s in split_sentences(c)]
+    texts += load_sst2("train")[0]
+    return texts
+
+
+def everyday_sentences(tokenizer, held_out: int = 1000, min_tokens: int = 6, max_tokens: int = 64,
+                       seed: int = 0) -> tuple[list[list[int]], list[list[int]]]:
+    """``(train, held_out)`` token ids of modern English: ``corpus.load_everyday()`` plus ``task_texts()``.
+
+    Held out per file, by whole documents (a dialogue, an article): the last ``EVERYDAY_EVAL_FRACTION``
+    of each everyday file's documents; ``held_out`` sentences are drawn from them with ``seed``, in
+    proportion to the files' sizes. Everyday utterances are short ("Can you show me my alarms?"), so
+    the shortest kept has 6 tokens with [CLS]/[SEP]. SGD is subsampled (``SGD_KEEP`` of its dialogues,
+    by a seeded draw) so that booking restaurants and flights does not drown the other registers."""
+    from .corpus import load_everyday
+    rng = random.Random(seed)
+    by_file: dict[str, list] = {}
+    for doc in load_everyday():
+        by_file.setdefault(doc.name.split("/")[0], []).append(doc)
+    train_text, eval_text = [], []
+    for name, docs in sorted(by_file.items()):
+        n_eval = max(1, round(len(docs) * EVERYDAY_EVAL_FRACTION))
+        eval_text += [s for d in docs[-n_eval:] for s in d.sentences]
+        kept = [d for d in docs[:-n_eval] if name != "sgd_dialogues" or rng.random() < SGD_KEEP]
+        train_text += [s for d in kept for s in d.sentences]
+    train_text += task_texts()
+
+    def ids(sentences):
+        return [e.ids for e in tokenizer.encode_batch(sentences) if min_tokens <= len(e.ids) <= max_tokens]
+    train, evaluation = ids(train_text), ids(eval_text)
     random.Random(seed).shuffle(train)
     random.Random(seed + 1).shuffle(evaluation)
     return train, evaluation[:held_out]
@@ -172,14 +221,21 @@ class ContinuedPretraining:
     def __init__(self, out: str | Path, steps: int = 5000, batch_size: int = 32, lr: float = 1.5e-4,
                  head_lr: float = 1e-3, train_layers: int = 4, warmup_steps: int = 100, held_out: int = 1000,
                  seed: int = 0, save_every: int = 250, eval_every: int = 500, device=None, log=print,
-                 library: bool = False, whole_word_masking: bool = False, init: str | None = None):
+                 library: bool = False, whole_word_masking: bool = False, init: str | None = None,
+                 everyday_share: float = 0.0):
         from .pretraining_data import VocabInfo
         from .tokenizer import load_tokenizer
         self.out, self.log = Path(out), log
         self.settings = dict(steps=steps, batch_size=batch_size, lr=lr, head_lr=head_lr, train_layers=train_layers,
                              warmup_steps=warmup_steps, held_out=held_out, seed=seed)
+        if not 0.0 <= everyday_share < 1.0:
+            raise ValueError(f"everyday_share is the share of everyday sentences in a batch, from 0 up to (not "
+                             f"including) 1; got {everyday_share}.")
+        library = library or everyday_share > 0          # the mixed library: the books + everyday English
         if library or whole_word_masking or init:       # (the first shipped run's settings stay comparable)
             self.settings.update(library=library, whole_word_masking=whole_word_masking, init=init)
+        if everyday_share:
+            self.settings.update(everyday_share=everyday_share)
         self.tokenizer = load_tokenizer("minilm")
         self.model = minilm_with_mlm_head(train_layers, seed).to(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if init:                             # continue from trained tensors (an mlm.safetensors)
@@ -190,25 +246,38 @@ class ContinuedPretraining:
         else:
             sentences = corpus_sentences(self.tokenizer, seed=seed)
             self.held_out_sentences, self.train_sentences = sentences[:held_out], sentences[held_out:]
-        self.log(f"{len(self.train_sentences)} training sentences, {len(self.held_out_sentences)} held out")
-        rng = random.Random(seed + 1)
+        self.everyday_sentences, held_out_everyday = (everyday_sentences(self.tokenizer, held_out, seed=seed)
+                                                      if everyday_share else ([], []))
+        self.log(f"{len(self.train_sentences)} training sentences from the books, {len(self.everyday_sentences)} "
+                 f"everyday; held out: {len(self.held_out_sentences)} + {len(held_out_everyday)}")
         self.vocab = VocabInfo.from_tokenizer(self.tokenizer)          # special ids, for the masking rule
-        self.eval_batches = [masked_batch(self.held_out_sentences[i:i + 64], self.vocab, rng)
-                             for i in range(0, len(self.held_out_sentences), 64)]
+        # held-out masks follow the training's rule (whole words or single pieces), drawn once
+        self.eval_sets = {}
+        for register, sentences in (("novels", self.held_out_sentences), ("everyday", held_out_everyday)):
+            if sentences:
+                rng = random.Random(seed + 1)
+                self.eval_sets[register] = [masked_batch(sentences[i:i + 64], self.vocab, rng,
+                                                         whole_word_masking=bool(everyday_share and whole_word_masking))
+                                            for i in range(0, len(sentences), 64)]
+        self.eval_batches = self.eval_sets["novels"]
         # the new head starts from nothing, so it learns faster than the pretrained layers
         self.optimizer = adamw(self.model, lr, weight_decay=0.01, lr_of=lambda name: head_lr if name in HEAD_PARAMS else None)
         self.schedule = warmup_then_decay(self.optimizer, warmup_steps, steps)
         self.save_every, self.eval_every = save_every, eval_every
-        self.step, self.history, self.best, self.elapsed = 0, [], None, 0.0
+        self.step, self.history, self.best, self.elapsed, self.cpu = 0, [], None, 0.0, 0.0
         legacy = self.out / "checkpoint"
         found = latest_checkpoint(self.out) or (legacy if latest_checkpoint(legacy) else None)
         if found is not None:
             self._resume(found)
 
     def batch_for(self, step: int) -> dict:
-        bs, n = self.settings["batch_size"], len(self.train_sentences)
-        start = (step * bs) % (n - n % bs)
-        return masked_batch(self.train_sentences[start:start + bs], self.vocab,
+        """Step ``step``'s batch: the next sentences of each pool in order (the books, and with
+        ``everyday_share`` that share of everyday ones), masked from a seed that depends on the step only."""
+        bs = self.settings["batch_size"]
+        n_everyday = round(bs * self.settings.get("everyday_share", 0.0))
+        sentences = (_slice_for(self.train_sentences, step, bs - n_everyday)
+                     + _slice_for(self.everyday_sentences, step, n_everyday))
+        return masked_batch(sentences, self.vocab,
                             random.Random(self.settings["seed"] * 1_000_003 + step),
                             whole_word_masking=self.settings.get("whole_word_masking", False))
 
@@ -222,7 +291,7 @@ class ContinuedPretraining:
         return out.mlm_loss.item()
 
     def train(self, max_minutes: float | None = None) -> list[dict]:
-        t0 = time.time()
+        t0, c0 = time.time(), time.process_time()
         if self.step == 0 and not self.history and self.settings.get("init"):
             # where the run starts: the weights it continues from are a candidate too, so a run that
             # only makes them worse on held-out text ships them unchanged
@@ -234,10 +303,11 @@ class ContinuedPretraining:
                 self.log(f"step {self.step}/{self.settings['steps']}: loss {loss:.3f}, "
                          f"lr {self.schedule.get_last_lr()[0]:.2e}, {time.time() - t0:.0f} s")
             if self.step % self.eval_every == 0 or self.step == self.settings["steps"]:
-                self._evaluate(train_loss=loss, seconds=round(self.elapsed + time.time() - t0))
+                self._evaluate(train_loss=loss, seconds=round(self.elapsed + time.time() - t0),
+                               cpu_seconds=round(self.cpu + time.process_time() - c0), load=os.getloadavg()[0])
             out_of_time = max_minutes is not None and time.time() - t0 > 60 * max_minutes
             if self.step % self.save_every == 0 or self.step == self.settings["steps"] or out_of_time:
-                self.save_checkpoint(self.elapsed + time.time() - t0)
+                self.save_checkpoint(self.elapsed + time.time() - t0, self.cpu + time.process_time() - c0)
             if out_of_time:
                 self.log(f"stopped after {max_minutes} minutes at step {self.step}; run again to resume")
                 break
@@ -245,16 +315,21 @@ class ContinuedPretraining:
 
     def _evaluate(self, **extra) -> None:
         """Held-out scores into the history; the best so far (top-1 at [MASK]) exported to ``out/best``."""
-        record = {"step": self.step, "train_loss": extra.pop("train_loss"),
-                  **evaluate_masked_lm(self.model, self.eval_batches), **extra}
+        if len(self.eval_sets) == 1:
+            scores = evaluate_masked_lm(self.model, self.eval_batches)
+        else:        # per register; the best weights are chosen on the mean of the registers' top-1 at [MASK]
+            scores = {register: evaluate_masked_lm(self.model, b) for register, b in self.eval_sets.items()}
+            scores["mask_accuracy"] = sum(r["mask_accuracy"] for r in scores.values()) / len(scores)
+        record = {"step": self.step, "train_loss": extra.pop("train_loss"), **scores, **extra}
         self.history.append(record)
-        self.log(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in record.items()}))
+        self.log(json.dumps(record, default=str))
         if self.best is None or record["mask_accuracy"] > self.best["mask_accuracy"]:
             self.best = record
             self.export(self.out / "best", best_step=self.step)
 
-    def save_checkpoint(self, elapsed: float | None = None) -> None:
+    def save_checkpoint(self, elapsed: float | None = None, cpu: float | None = None) -> None:
         state = {"settings": self.settings, "best": self.best, "elapsed_s": round(elapsed or self.elapsed, 1),
+                 "cpu_s": round(cpu or self.cpu, 1),
                  "log_history": self.history}
         save_checkpoint(self.out, self.step, self.model, self.optimizer, state, keep=1)
 
@@ -272,7 +347,7 @@ class ContinuedPretraining:
         restore(folder, self.model, self.optimizer)
         self.step, self.best = state["step"], state.get("best")
         self.history = state.get("log_history", state.get("history"))
-        self.elapsed = state.get("elapsed_s", 0.0)
+        self.elapsed, self.cpu = state.get("elapsed_s", 0.0), state.get("cpu_s", 0.0)
         jump_to(self.schedule, self.step)
         self.log(f"resumed from {folder} at step {self.step}")
 
@@ -283,6 +358,16 @@ class ContinuedPretraining:
         report = {**self.settings, **extra, "history": self.history}
         atomic_write(directory / "metrics.json", lambda tmp: Path(tmp).write_text(json.dumps(report, indent=1) + "\n"))
         return directory / MLM_FILE
+
+
+def _slice_for(pool: list, step: int, size: int) -> list:
+    """The ``size`` items of ``pool`` that step ``step`` reads: consecutive, wrapping round (a new pass
+    starts with a fresh mask, since masks depend on the step)."""
+    if size == 0:
+        return []
+    n = len(pool) - len(pool) % size
+    start = (step * size) % n
+    return pool[start:start + size]
 
 
 def _load_file_on_minilm(path: str | Path) -> dict[str, torch.Tensor]:
@@ -311,6 +396,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--library", action="store_true",
                         help="train on the whole library (corpus + corpus_more), held out per book")
     parser.add_argument("--whole-word-masking", action="store_true", help="mask all pieces of a word together")
+    parser.add_argument("--everyday-share", type=float, default=0.0,
+                        help="share of each batch drawn from everyday English (data/everyday + the task sets' text); "
+                             "> 0 trains on the mixed library")
     parser.add_argument("--init", default=None, help="an mlm.safetensors to continue from (default: a fresh head)")
     parser.add_argument("--warmup-steps", type=int, default=100)
     parser.add_argument("--eval-every", type=int, default=500)
@@ -324,7 +412,8 @@ def main(argv: list[str] | None = None) -> None:
     run = ContinuedPretraining(args.run_dir, steps=args.steps, batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
               train_layers=args.train_layers, held_out=args.held_out, seed=args.seed, device=args.device,
               warmup_steps=args.warmup_steps, eval_every=args.eval_every, save_every=args.save_every,
-              library=args.library, whole_word_masking=args.whole_word_masking, init=args.init)
+              library=args.library, whole_word_masking=args.whole_word_masking, init=args.init,
+              everyday_share=args.everyday_share)
     t0 = time.time()
     run.train(args.max_minutes)
     if run.step >= args.steps:

@@ -68,6 +68,28 @@ def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text):
                 assert side not in corpus_text, f"context copied from the corpus: {side!r}"
 
 
+def _normalised(text):
+    """Lower case, punctuation to spaces, one space between words (so "bus." matches "bus ?")."""
+    return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
+
+
+def test_cloze_sentences_are_not_in_the_everyday_training_text():
+    """The mixed library's modern half (data/everyday and the task sets' training text, what the
+    retrained minilm-mlm read): no cloze sentence with any acceptable word filled in, and no stretch of
+    6 or more words of context, occurs in it; and the check finds a sentence that is there."""
+    from bertbook.corpus import load_everyday
+    from bertbook.minilm_mlm import task_texts
+    text = "\n".join(_normalised(s) for d in load_everyday() for s in d.sentences)
+    text += "\n" + "\n".join(_normalised(s) for s in task_texts())
+    for item in load_cloze():
+        left, right = (_normalised(part) for part in item.sentence.split("[MASK]"))
+        for word in item.acceptable:
+            assert f"{left} {word} {right}".strip() not in text, f"in the everyday text: {item.sentence} ({word})"
+        for side in (left, right):
+            assert len(side.split()) < 6 or side not in text, f"context in the everyday text: {side!r}"
+    assert _normalised("Can you show me my alarms?") in text          # the search does find what is there
+
+
 def _report(name, result):
     print(f"{name}: {result}")
     for sentence, words, hit in result.rows:

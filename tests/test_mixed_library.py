@@ -1,0 +1,61 @@
+"""The mixed library minilm-mlm is retrained on: the books plus everyday English, held out per file
+by whole documents, and batches that mix the two in a fixed share, deterministic in the step."""
+import random
+
+import pytest
+
+from bertbook.corpus import EVERYDAY_LINE_FILES, LINES_PER_DOCUMENT, load_everyday
+from bertbook.minilm_mlm import EVERYDAY_EVAL_FRACTION, _slice_for, everyday_sentences, task_texts
+
+
+@pytest.fixture(scope="module")
+def everyday():
+    return load_everyday()
+
+
+def test_every_everyday_file_is_read_as_documents(everyday):
+    files = {d.name.split("/")[0] for d in everyday}
+    assert files == {"sgd_dialogues", "taskmaster4_dialogues", "onestop_elementary", "onestop_intermediate",
+                     "onestop_advanced", "clinc150_utterances", "clinc150_wiki_sentences", "wikitext2_valid_test"}
+    sgd = [d for d in everyday if d.name.startswith("sgd_dialogues/")]
+    assert len(sgd) == 17193                                # one per dialogue (data/everyday/SOURCES.md)
+    lines = [d for d in everyday if d.name.split("/")[0] in EVERYDAY_LINE_FILES]
+    assert max(len(d.sentences) for d in lines) == LINES_PER_DOCUMENT
+
+
+def test_wikitext_markup_is_undone(everyday):
+    wiki = [s for d in everyday if d.name.startswith("wikitext") for s in d.sentences]
+    assert wiki and not any("<unk>" in s or "@-@" in s or s.startswith("=") for s in wiki)
+
+
+def test_held_out_documents_are_never_trained_on(everyday):
+    from bertbook import load_tokenizer
+    tok = load_tokenizer("minilm")
+    train, held_out = everyday_sentences(tok, held_out=300)
+    assert len(held_out) == 300 and len(train) > 100_000
+    train_set = {tuple(ids) for ids in train}
+    # formulaic turns recur across dialogues ("I am glad I could help. Have a nice day!"), so a few
+    # held-out sentences equal a training one; whole held-out documents make that rare
+    long_ones = [ids for ids in held_out if len(ids) > 12]
+    repeated = [ids for ids in long_ones if tuple(ids) in train_set]
+    assert len(repeated) < 0.05 * len(long_ones), [tok.decode(ids) for ids in repeated]
+    assert all(6 <= len(ids) <= 64 for ids in train + held_out)
+    assert 0 < EVERYDAY_EVAL_FRACTION < 0.1
+
+
+def test_task_texts_read_only_the_training_splits():
+    from bertbook.task_datasets import load_snli, load_squad
+    texts = set(task_texts())
+    assert not {r["premise"] for r in load_snli("validation")} & texts      # SNLI is split by premise
+    assert not {q["context"].split(". ")[0] for q in load_squad("validation")} & texts
+    assert {r["hypothesis"] for r in load_snli("train")} <= texts
+
+
+def test_batches_mix_the_pools_in_order_and_wrap():
+    pool = list(range(10))
+    assert _slice_for(pool, 0, 3) == [0, 1, 2] and _slice_for(pool, 2, 3) == [6, 7, 8]
+    assert _slice_for(pool, 3, 3) == [0, 1, 2]               # a new pass (the 10th item waits a pass out)
+    assert _slice_for(pool, 5, 0) == []
+    rng = random.Random(0)
+    steps = [rng.randrange(1000) for _ in range(20)]
+    assert all(_slice_for(pool, s, 4) == _slice_for(pool, s, 4) for s in steps)
