@@ -197,6 +197,7 @@ class Quote:
     """A sentence of prose with its numbers as placeholders, and where each number comes from."""
 
     def __init__(self, path, text, **sources):
+        self.path, self.text, self.sources, self.where = str(path), text, dict(sources), ""
         names = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
         if not names:
             raise ValueError(
@@ -205,8 +206,8 @@ class Quote:
                 "or name=json_value(...)")
         bad = [n for n in names if not n.isidentifier()]
         if bad:
-            raise ValueError(f"Quote {text!r}: placeholders must be plain names, not {bad} "
-                             "(compute the value in the source instead)")
+            raise ValueError(f"Quote {text!r}: placeholders must be plain names, not {bad}: write a literal "
+                             "brace (LaTeX's \\text{...}) as {{ and }}, and compute a value in its source")
         missing = sorted(set(names) - set(sources))
         unused = sorted(set(sources) - set(names))
         if missing or unused:
@@ -219,7 +220,6 @@ class Quote:
                     f"Quote {text!r}: {name}={src!r} is a value, not a source. A hard-coded number is "
                     "the drift this check removes: use output_value(...), json_value(...) or a "
                     "zero-argument function that reads the evidence")
-        self.path, self.text, self.sources = str(path), text, dict(sources)
         caller = inspect.stack()[1]
         try:
             self.where = f"{Path(caller.filename).resolve().relative_to(ROOT)}:{caller.lineno}"
