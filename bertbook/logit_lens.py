@@ -159,7 +159,8 @@ def readout_strip(readouts, dpi: int | None = None):
 
     prob, rank = readout_arrays(readouts)
     n, cols = prob.shape
-    fig = Figure(figsize=(0.62 * cols + 2.4, 0.5 + 0.42 * n), dpi=dpi, layout="constrained")
+    # wide enough for the title even with few columns (the tiny model has 2 layers: 3 columns)
+    fig = Figure(figsize=(max(0.62 * cols + 2.4, 6.2), 0.5 + 0.42 * n), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.imshow(prob, cmap="Blues", vmin=0, vmax=max(0.05, float(prob.max())), aspect="auto")

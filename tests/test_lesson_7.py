@@ -45,8 +45,61 @@ def test_clicking_a_word_masks_it(mlm_models):
 
 def test_bad_input_shows_the_error_instead_of_a_chart(mlm_models):
     w = FillMaskWidget("She lit the [MASK].", models=mlm_models)
+    assert w.image.value and w.layers.value
     w.text.value = "No gap in this one."
     assert w.predictions == [] and "no [MASK]" in w.error and "[MASK]" in w.listing.value
+    assert not w.image.value and not w.layers.value          # the old chart and logit-lens strip are gone
+    w.text.value = "She lit the [MASK]."
+    assert w.image.value and w.layers.value and w.error is None
+
+
+def test_the_widget_says_who_is_answering():
+    """The model line comes from the checkpoint's card (what it read, how long, its cloze scores)."""
+    from bertbook.model_cards import load_card
+    w = FillMaskWidget("She lit the [MASK] and sat down to read.")
+    card = load_card("minilm-mlm")
+    assert card is not None and card.read in w.card.value and "minilm-mlm" in w.card.value
+    every = card.cloze["everyday"]
+    assert f"everyday {every['top1']}/{every['n']} right first" in w.card.value
+    assert "M parameters" in w.card.value
+    w.model_selector.value = "our tiny BERT (bertbook-tiny)"
+    assert "bertbook-tiny" in w.card.value and load_card("bertbook-tiny").read in w.card.value
+
+
+def test_a_model_without_a_card_still_says_its_size(mlm_models):
+    w = FillMaskWidget("She lit the [MASK].", models={"my model": mlm_models["minilm-mlm"]})
+    assert "my model" in w.card.value and "no model card" in w.card.value
+
+
+def test_cards_hold_the_live_cloze_scores():
+    """A retrained model cannot leave its card's cloze line behind."""
+    from bertbook.model_cards import cloze_by_register, load_card
+    for name in ("minilm-mlm", "bertbook-tiny"):
+        assert load_card(name).cloze == cloze_by_register(name), name
+
+
+def test_a_copied_top_answer_is_marked():
+    from bertbook.widgets.fill_mask import copied_from_sentence
+
+    assert copied_from_sentence("Paris is the capital of [MASK].", "paris")
+    assert copied_from_sentence("Paris is the capital of [MASK].", "Paris")
+    assert not copied_from_sentence("Paris is the capital of [MASK].", "france")
+    assert not copied_from_sentence("The [MASK] barked.", "mask")
+    w = FillMaskWidget("The [MASK] said the [MASK] word.")
+    for preds, copied in zip(w.predictions, w.copied):
+        assert copied == copied_from_sentence(w.text.value, preds[0][0])
+        assert ("copied" in w.listing.value) >= copied
+
+
+def test_logit_lens_strip_title_fits_for_the_tiny_model():
+    from bertbook.fill_mask import resolve_model
+    from bertbook.logit_lens import layer_readouts, readout_strip
+    model, tok = resolve_model("bertbook-tiny")
+    fig = readout_strip(layer_readouts(model, tok, "She lit the [MASK]."), dpi=80)
+    fig.canvas.draw()
+    title = fig.axes[0].title.get_window_extent()
+    box = fig.bbox
+    assert box.x0 <= title.x0 and title.x1 <= box.x1, (title, box)
 
 
 def test_model_selector_switches_to_the_students_model():

@@ -61,6 +61,13 @@ def mask_word(text: str, index: int) -> str:
     return text[:m.start()] + "[MASK]" + text[m.end():]
 
 
+def copied_from_sentence(text: str, word: str) -> bool:
+    """Is ``word`` (a prediction) one of the words already in ``text``? Small MLMs often copy a word of
+    the context into the gap ("Paris is the capital of paris"): lesson 7 explains why."""
+    words = {w.lower() for w in WORD.findall(text) if w != "[MASK]"}
+    return word.lower().lstrip("#") in words
+
+
 class FillMaskWidget:
     """``widget.text.value = "..."`` (or typing, or clicking a word) updates ``widget.predictions``,
     the bar chart and the text list. ``models``: label -> model name, or -> (model, tokenizer)."""
@@ -84,12 +91,15 @@ class FillMaskWidget:
         self.image = widgets.Image(format="png")
         self.listing = widgets.HTML()
         self.layers = widgets.Image(format="png")
+        self.card = widgets.HTML()                                   # who is answering (the model's card)
+        self.copied = []                                             # per [MASK]: is the top answer a word of the sentence?
         for w, name in ((self.text, "text"), (self.model_selector, "model"), (self.k, "k"), (self.words, "words"),
-                        (self.image, "image"), (self.listing, "predictions"), (self.layers, "layers")):
+                        (self.image, "image"), (self.listing, "predictions"), (self.card, "card"),
+                        (self.layers, "layers")):
             w.add_class(f"bertbook-fillmask-{name}")                # stable hooks for browser tests
         hint = widgets.HTML("<small>Type a sentence with [MASK] and press Enter, or click a word to mask it.</small>")
         self.widget = widgets.VBox([hint, self.text, widgets.HBox([self.model_selector, self.k]), self.words,
-                                    self.image, self.listing, self.layers])
+                                    self.image, self.listing, self.card, self.layers])
         self.widget.add_class("bertbook-fillmask")
         for w in (self.text, self.model_selector, self.k):
             w.observe(self._update, names="value")
@@ -127,17 +137,34 @@ class FillMaskWidget:
             result = fill_mask(self.text.value, self.k.value, model, tokenizer)
             self.readouts = layer_readouts(model, tokenizer, self.text.value)
         except (ValueError, FileNotFoundError, TypeError) as e:
-            self.error, self.predictions, self.readouts = str(e), [], []
+            self.error, self.predictions, self.readouts, self.copied = str(e), [], [], []
             self.listing.value = f"<span style='color:#b00020'>{html.escape(str(e))}</span>"
+            self.image.value = self.layers.value = b""          # no stale chart beside the error
             return
         self.error = None
         self.predictions = [result] if result and isinstance(result[0], tuple) else result
+        self.copied = [copied_from_sentence(self.text.value, preds[0][0]) if preds else False
+                       for preds in self.predictions]
         fig = predictions_figure(self.text.value, self.predictions, self.dpi)
         show_png(self.image, figure_png(fig, dpi=self.dpi))
         rows = ["<br>".join(f"{html.escape(w)} {p:.3f}" for w, p in preds) for preds in self.predictions]
+        marks = ["<br><span class='bertbook-fillmask-copied' style='color:#b35900'>&#8634; copied: "
+                 f"<b>{html.escape(preds[0][0])}</b> already stands in the sentence</span>" if copied else ""
+                 for preds, copied in zip(self.predictions, self.copied)]
         self.listing.value = "<div style='display:flex;gap:2em'>" + "".join(
-            f"<div><b>[MASK] {i + 1}</b><br>{r}</div>" for i, r in enumerate(rows)) + "</div>"
+            f"<div><b>[MASK] {i + 1}</b><br>{r}{m}</div>" for i, (r, m) in enumerate(zip(rows, marks))) + "</div>"
+        self.card.value = f"<div style='border-left:3px solid #3b6fb6;padding-left:6px'><small>{html.escape(self.card_line(model))}</small></div>"
         show_png(self.layers, figure_png(readout_strip(self.readouts, self.dpi), dpi=self.dpi))
+
+    def card_line(self, model) -> str:
+        """Who is answering: the shipped model's card (``bertbook.model_cards``), or its size alone."""
+        from ..model_cards import load_card
+        choice = self.models[self.model_selector.value]
+        parameters = sum(p.numel() for p in model.parameters())
+        card = load_card(choice) if isinstance(choice, str) else None
+        if card is None:
+            return f"Answering: {self.model_selector.value}, {parameters / 1e6:.1f}M parameters (no model card)."
+        return card.line(parameters)
 
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
