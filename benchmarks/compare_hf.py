@@ -356,7 +356,8 @@ def main(argv=None) -> list[dict]:
                    help="wall: elapsed time (the throughput you get); cpu: this process's CPU time, which "
                         "other jobs on a shared machine barely disturb (use with --threads 1)")
     p.add_argument("--toy", action="store_true", help="a 1-layer, 32-wide model: checks the script runs")
-    p.add_argument("--json", help="also write the rows to this JSON file")
+    p.add_argument("--json", help="also add this run (rows, date, machine, command) first in this JSON file: "
+                                  "data/results/compare_hf.json is the run the READMEs and Appendix A1 quote")
     p.add_argument("--memory-case", help=argparse.SUPPRESS)
     p.add_argument("--memory-lib", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -391,8 +392,35 @@ def main(argv=None) -> list[dict]:
     print()
     print_table(rows)
     if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=1, default=str) + "\n")
+        save_run(Path(args.json), rows, argv)
     return rows
+
+
+def machine_name() -> str:
+    """'2-CPU Intel(R) Xeon(R) ...' from /proc/cpuinfo where there is one, else platform's name."""
+    import platform
+    model = platform.processor() or platform.machine()
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{os.cpu_count()}-CPU {model}"
+
+
+def save_run(path: Path, rows: list[dict], argv=None) -> None:
+    """Puts this run first in the results file (data/results/compare_hf.json is the one the READMEs and
+    Appendix A1 quote: its runs[0]), with its date, machine and command; earlier runs stay below it."""
+    for r in rows:
+        if r.get("hf_mib") and r.get("ours_mib"):
+            r["mem_ratio"] = r["hf_mib"] / r["ours_mib"]
+    run = {"date": time.strftime("%Y-%m-%d", time.gmtime()), "machine": machine_name(),
+           "load_average": f"{os.getloadavg()[0]:.1f}",
+           "command": "python benchmarks/compare_hf.py " + " ".join(sys.argv[1:] if argv is None else argv),
+           "torch": torch.__version__, "rows": rows}
+    data = json.loads(path.read_text()) if path.exists() else {"runs": []}
+    data["runs"].insert(0, run)
+    path.write_text(json.dumps(data, indent=1, default=str) + "\n")
 
 
 if __name__ == "__main__":
