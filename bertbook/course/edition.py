@@ -5,11 +5,13 @@ nbconvert's own preprocessors, not by editing JSON by hand:
 
 - ``TagRemovePreprocessor`` drops every cell tagged ``solution`` (the worked answers, and the
   "Solution" headings above them);
-- :class:`ClearExerciseOutputs` empties the outputs of every cell tagged ``exercise``, so a
-  student sees the stub, not what the instructor's run of it printed.
+- :class:`ClearExerciseOutputs` empties the saved outputs of every code cell from the first
+  ``exercise`` on, so no answer stands on the page before its check: not what the instructor's
+  run of a stub printed, not the demonstration right after a predict-then-run question, not a
+  printed source that is the function an exercise asks for.
 
-Every other cell keeps its outputs, so a student can read ahead (figures, tables, widgets'
-static pictures) before running anything. The notebooks import ``bertbook`` and read their data
+The cells above a lesson's first exercise keep their outputs, so a student sees where the lesson
+goes (figures, tables, widgets' static pictures) before running anything. The notebooks import ``bertbook`` and read their data
 through it, so nothing else has to be copied next to them.
 """
 from __future__ import annotations
@@ -29,14 +31,22 @@ LESSON_PATTERNS = ("[0-9][0-9]_*.ipynb", "A[0-9]*_*.ipynb")
 
 
 class ClearExerciseOutputs(Preprocessor):
-    """Clear the outputs and execution count of the cells tagged ``exercise``."""
+    """Clear the saved outputs (and execution counts) of every code cell from the first cell tagged
+    ``exercise`` to the end of the notebook: a saved output below a question can answer it (the
+    demonstration that follows a predict-then-run question prints the answer; a printed source can
+    be the function an exercise asks for). The lesson's opening, above its first exercise, keeps
+    its outputs so a student can see where the lesson goes before running anything.
+    ``tests/test_answers_not_on_the_page.py`` searches what stays visible for every answer."""
 
-    def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type == "code" and EXERCISE_TAG in cell.metadata.get("tags", []):
-            cell.outputs = []
-            cell.execution_count = None
-            cell.metadata.pop("execution", None)
-        return cell, resources
+    def preprocess(self, nb, resources):
+        first = next((i for i, c in enumerate(nb.cells) if EXERCISE_TAG in c.metadata.get("tags", [])), None)
+        if first is not None:
+            for cell in nb.cells[first:]:
+                if cell.cell_type == "code":
+                    cell.outputs = []
+                    cell.execution_count = None
+                    cell.metadata.pop("execution", None)
+        return nb, resources
 
 
 def lesson_paths(notebooks_dir: str | Path | None = None) -> list[Path]:
