@@ -71,4 +71,10 @@ QUOTES = [
           held=output_value(L3, PRONOUN, r"selection pairs, ([\d.]+) ± [\d.]+ held out")),
     Quote(L3, "a standard error of about ±{se:.2f} on a share near {p:.1f}",
           se=_se_of_share, p=lambda: output_value(L3, PRONOUN, r"in (\d+)% of the sentences")() / 100),
+    # the summary
+    Quote(L3, "head looks more at the first noun ({first:.3f}) than at the second ({second:.3f}), and prefers the right "
+              "noun in only {p}% of the sentences",
+          first=output_value(L3, PRONOUN, r"on the first noun ([\d.]+)"),
+          second=output_value(L3, PRONOUN, r"on the second ([\d.]+)"),
+          p=output_value(L3, PRONOUN, r"in (\d+)% of the sentences", convert=int)),
 ]
