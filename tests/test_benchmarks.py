@@ -1,5 +1,6 @@
 """The benchmark scripts run and print their table (on a toy model). No timing is asserted here:
 benchmarks are measurements, not tests."""
+import json
 import math
 import subprocess
 import sys
@@ -63,3 +64,27 @@ def test_compare_hf_runs_on_cuda():
     rows = compare_hf.main(["--toy", "--device", "cuda", "--batch", "2", "--seq", "16", "--repeats", "1",
                             "--warmup", "0", "--cases", "train-tiny", "--no-memory"])
     assert math.isfinite(rows[0]["speedup"])
+
+
+def test_json_puts_the_new_run_first_and_keeps_the_earlier_ones(tmp_path):
+    """`--json` adds a run (rows, date, machine, command) in front of the runs already in the file:
+    data/results/compare_hf.json's first run is the one the READMEs and Appendix A1 quote."""
+    path = tmp_path / "compare_hf.json"
+    path.write_text(json.dumps({"about": "kept", "runs": [{"date": "2026-12-02", "rows": []}]}))
+    rows = [{"case": "train-tiny", "speedup": 2.0, "ours_mib": 10.0, "hf_mib": 35.0}]
+    compare_hf.save_run(path, rows, ["--threads", "2", "--json", str(path)])
+    data = json.loads(path.read_text())
+    assert data["about"] == "kept" and [r["date"] for r in data["runs"]][1:] == ["2026-12-02"]
+    new = data["runs"][0]
+    assert new["command"].startswith("python benchmarks/compare_hf.py --threads 2") and new["machine"]
+    assert new["rows"][0]["mem_ratio"] == 3.5                                  # HF's memory over bertbook's
+
+
+def test_the_committed_results_hold_every_column_the_readmes_quote():
+    data = json.loads((ROOT / "data" / "results" / "compare_hf.json").read_text())
+    current = data["runs"][0]
+    assert {"date", "machine", "command", "load_average"} <= set(current)
+    for row in current["rows"]:
+        assert {"case", "batch", "seq", "real_tokens", "ours_seq_s", "hf_seq_s", "speedup", "ours_frac", "hf_frac",
+                "mem_ratio"} <= set(row), row["case"]
+        assert row["real_tokens"] <= row["batch"] * row["seq"]

@@ -134,12 +134,29 @@ def test_json_value_walks_dicts_lists_and_jsonl(tmp_path):
 
 # --- a planted mismatch in the real registries: one digit of a real output or a real sentence -------
 def _first_output_quote():
+    """The first registered quote that reads a notebook's output, quotes a digit, and holds today
+    (a quote another test already reports failing would prove nothing here)."""
     for p in REGISTERED:
         q = p.values[1]
-        if isinstance(q, Quote):
-            for name, src in q.sources.items():
-                if getattr(src, "cell_id", None):
+        if not isinstance(q, Quote):
+            continue
+        for name, src in q.sources.items():
+            if getattr(src, "cell_id", None) and src.path.endswith(".ipynb"):
+                try:
+                    q.check()
+                except Exception:
+                    break
+                if _shown_digits(q):
                     return q, name, src
+    return None
+
+
+def _shown_digits(quote):
+    """(placeholder, the number as the sentence prints it) for the first placeholder that prints a digit."""
+    values = quote.values()
+    for _, name, spec, _ in string.Formatter().parse(quote.text):
+        if name and re.search(r"\d", format(values[name], spec)):
+            return name, format(values[name], spec)
     return None
 
 
@@ -186,9 +203,7 @@ def test_a_real_sentence_changed_by_one_digit_fails(tmp_path, monkeypatch):
     quote = found[0]
     _copy_evidence(quote, tmp_path)
     monkeypatch.setattr(pn, "ROOT", tmp_path)
-    values = quote.values()
-    _, name, spec, conv = next(f for f in string.Formatter().parse(quote.text) if f[1])
-    shown = format(values[name], spec)                       # the number as the sentence prints it
+    name, shown = _shown_digits(quote)                       # the number as the sentence prints it
     digit = re.search(r"\d", shown).start()
     planted = shown[:digit] + str((int(shown[digit]) + 1) % 10) + shown[digit + 1:]
     prose = tmp_path / quote.path
