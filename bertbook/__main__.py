@@ -9,7 +9,8 @@
     pretrain    pretrain a small BERT (MLM + NSP) on the corpus; resumable, works under torchrun
     student-edition OUT_DIR
                 the lessons without their solutions (cells tagged 'solution' removed, the
-                outputs of the 'exercise' cells cleared), for handing out
+                saved outputs from the first exercise on cleared), for handing out; a notebook
+                a student changed in OUT_DIR is kept, the new version written beside it
     check NB... run submitted notebooks headless and report every exercise: passed / failed /
                 not attempted, and a score; --json for a gradebook
 """
@@ -143,8 +144,8 @@ def check(args: argparse.Namespace) -> None:
 def add_course_parsers(sub) -> None:
     p = sub.add_parser("student-edition", help="write the lessons without their solutions into OUT_DIR",
                        description="Write every lesson (notebooks/NN_*.ipynb and A*_*.ipynb) into OUT_DIR "
-                       "with the cells tagged 'solution' removed and the outputs of the cells tagged "
-                       "'exercise' cleared (and the saved outputs that would give an answer away). A notebook "
+                       "with the cells tagged 'solution' removed and the saved outputs of every code cell from "
+                       "the first 'exercise' on cleared (a saved output below a question can answer it). A notebook "
                        "already in OUT_DIR that a student changed is kept; the new version is written beside "
                        "it as NAME.new.ipynb.")
     p.add_argument("out_dir", metavar="OUT_DIR")

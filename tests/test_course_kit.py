@@ -198,12 +198,77 @@ def test_student_edition_has_no_solutions_and_keeps_the_rest(student_dir):
             assert [line for line in own - elsewhere if len(line) > 20 and line in teacher_sources]
         kept = [c for c in teacher.cells if "solution" not in tags(c)]
         assert [c.source for c in student.cells] == [c.source for c in kept]
-        for t, s in zip(kept, student.cells):
-            if "exercise" in tags(t):
-                assert s.outputs == [] and s.execution_count is None
-            elif t.cell_type == "code":
-                assert s.outputs == t.outputs                 # students can read ahead
+        first = next((i for i, c in enumerate(kept) if "exercise" in tags(c)), len(kept))
+        for i, (t, s) in enumerate(zip(kept, student.cells)):
+            if t.cell_type != "code":
+                continue
+            if i >= first:        # below a question a saved output can answer it: cleared
+                assert s.outputs == [] and s.execution_count is None, (path.name, i)
+            else:                 # the lesson's opening: students see where it goes
+                assert s.outputs == t.outputs
+        if first < len(kept):
+            assert any(c.get("outputs") for c in kept[first:] if c.cell_type == "code")   # there was something to clear
         assert student.metadata["bertbook"]["edition"] == "student"
+
+
+def _change(path: Path, text: str) -> bytes:
+    nb = read(path)
+    nb.cells.insert(0, nbformat.v4.new_markdown_cell(text))
+    nbformat.write(nb, path)
+    return path.read_bytes()
+
+
+def test_start_twice_keeps_a_notebook_the_student_changed(tmp_path):
+    """The README's first command, `python -m bertbook start`, run twice with a notebook changed in
+    between (from a folder outside the repository, as a student would): the change survives, the new
+    version is written beside it, and the command says so."""
+    home = tmp_path / "student-home"
+    home.mkdir()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
+    def start(*args):
+        return subprocess.run([sys.executable, "-m", "bertbook", "start", *args, "--no-browser"], cwd=home, env=env,
+                              capture_output=True, text=True, timeout=300)
+    first = start()
+    assert first.returncode == 0, first.stderr
+    course = home / "bertbook-course"
+    assert sorted(p.name for p in course.glob("*.ipynb")) == [p.name for p in LESSONS]
+    assert read(course / "03_attention.ipynb").metadata["bertbook"]["edition"] == "student"
+    assert "never overwritten" in first.stdout and "jupyter lab 01_tokenization.ipynb" in first.stdout
+    mine = _change(course / "03_attention.ipynb", "my notes: the mask is the lower triangle")
+    second = start()
+    assert second.returncode == 0, second.stderr
+    assert (course / "03_attention.ipynb").read_bytes() == mine                      # the student's work survives
+    new = course / "03_attention.new.ipynb"
+    assert [c.source for c in read(new).cells] == [c.source for c in student_notebook(read(REPO / "notebooks" / "03_attention.ipynb")).cells]
+    assert "03_attention.ipynb: you changed it, so it is kept as it is; the new version is 03_attention.new.ipynb" in second.stdout
+    assert "1 of yours kept" in second.stdout
+    assert "(unchanged)" in second.stdout and "(new)" not in second.stdout         # the others were left alone
+    third = start()                            # again: still kept, the .new file refreshed in place, no .new-2
+    assert (course / "03_attention.ipynb").read_bytes() == mine and not (course / "03_attention.new-2.ipynb").exists()
+    # --with-solutions replaces the untouched lessons with the instructor's edition, still keeps the changed one
+    solved = start("--with-solutions")
+    assert solved.returncode == 0 and (course / "03_attention.ipynb").read_bytes() == mine
+    assert any("solution" in tags(c) for c in read(course / "01_tokenization.ipynb").cells)
+
+
+def test_student_edition_into_a_folder_with_changed_notebooks_keeps_them(tmp_path):
+    out = tmp_path / "handout"
+    assert run_cli("student-edition", out, timeout=300).returncode == 0
+    mine = _change(out / "02_embeddings_and_positional_encoding.ipynb", "my answer: 2 and 7")
+    (out / "01_tokenization.ipynb").write_text((out / "01_tokenization.ipynb").read_text())    # same bytes: not a change
+    foreign = out / "04_encoder.ipynb"
+    foreign.write_text('{"not": "written by bertbook"}')       # a file the command did not write is kept too
+    r = run_cli("student-edition", out, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert (out / "02_embeddings_and_positional_encoding.ipynb").read_bytes() == mine
+    assert (out / "02_embeddings_and_positional_encoding.new.ipynb").is_file()
+    assert foreign.read_text() == '{"not": "written by bertbook"}' and (out / "04_encoder.new.ipynb").is_file()
+    assert not (out / "01_tokenization.new.ipynb").exists()
+    assert "2 of yours kept" in r.stdout
+    # a .new file the student then edited is kept as well: the next version goes to .new-2
+    newer = _change(out / "04_encoder.new.ipynb", "edited the new one too")
+    run_cli("student-edition", out, timeout=300)
+    assert (out / "04_encoder.new.ipynb").read_bytes() == newer and (out / "04_encoder.new-2.ipynb").is_file()
 
 
 def test_student_edition_refuses_the_lessons_folder(tmp_path):
@@ -363,6 +428,8 @@ def broken(tmp_path_factory):
     r = run_cli("check", "--json", "--timeout", 30, *paths, timeout=900)
     assert r.returncode == 0, r.stderr[-3000:]
     text = run_cli("check", "--timeout", 30, paths[3], paths[0], timeout=600)
+    for run in (r, text):    # no kernel warnings ("Kernel is running over TCP without encryption")
+        assert "without encryption" not in run.stderr + run.stdout and "WARNING" not in run.stderr, run.stderr[-2000:]
     return {Path(x["path"]).name: x for x in json.loads(r.stdout)}, text.stdout
 
 
@@ -374,13 +441,14 @@ def test_checker_reports_a_syntax_error_and_goes_on(broken):
     assert statuses[0] == ("passed", "") and statuses[1] == ("not attempted", "")
     assert statuses[2][0] == "failed" and "SyntaxError" in r["exercises"][2]["message"]
     assert r["score"] == "1/3"
-    assert "error outside the exercises, cell 1: SyntaxError" in text and "score: 1/3" in text
+    assert "error outside the exercises, cell 2: SyntaxError" in text and "score: 1/3" in text   # 1-based, as JupyterLab
+    assert "(check_causal_mask, cell 3): passed" in text and [e["cell_number"] for e in r["exercises"]] == [3, 4, 5]
 
 
 def test_checker_stops_an_endless_loop_and_checks_the_other_notebooks(broken):
     reports, _ = broken
     r = reports["b_endless_loop.ipynb"]
-    assert "time limit of 30 s" in r["problem"] and "cell 2" in r["problem"]
+    assert "time limit of 30 s" in r["problem"] and "cell 3" in r["problem"]
     assert [e["status"] for e in r["exercises"]] == ["passed", "not checked"] and r["score"] == "1/2"
     fine = reports["e_fine.ipynb"]                       # checked after the broken ones
     assert [e["status"] for e in fine["exercises"]] == ["passed", "failed"] and fine["score"] == "1/2"

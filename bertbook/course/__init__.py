@@ -1,8 +1,10 @@
 """The course kit: what an instructor needs around the lessons.
 
 - :mod:`bertbook.course.edition` writes the **student edition** of the lessons: the cells tagged
-  ``solution`` removed, the outputs of the cells tagged ``exercise`` cleared, everything else kept
-  (``python -m bertbook student-edition OUT_DIR``).
+  ``solution`` removed, the saved outputs from a lesson's first ``exercise`` on cleared (so no answer
+  stands on the page), everything else kept (``python -m bertbook student-edition OUT_DIR``, or
+  ``python -m bertbook start`` for a learner's own copy). A notebook in the target folder that a
+  student changed is never overwritten: the new version goes beside it as ``NAME.new.ipynb``.
 - :mod:`bertbook.course.checking` runs submitted notebooks headless and reports every exercise as
   passed, failed (with the check's message) or not attempted (``python -m bertbook check NB...``).
 

@@ -36,12 +36,17 @@ PROBE_MARK = "BERTBOOK-CHECK-RESULT "
 OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
                "NO_PROXY": "*", "no_proxy": "*", "PIP_NO_INDEX": "1"}
 CHECK_CALL = re.compile(r"\b(check_\w+)\s*\(")
+# The kernel's own log, errors only. ipykernel logs a warning at every start over TCP ("Kernel is
+# running over TCP without encryption ..."): true of any local kernel, and about the connection this
+# checker made itself on 127.0.0.1, so printed once per notebook it is noise in a grader's report.
+# Errors (a kernel that cannot start, say) still reach stderr.
+QUIET_KERNEL = ("--IPKernelApp.log_level=ERROR",)
 
 
 @dataclass
 class ExerciseResult:
     number: int                  # 1, 2, ... in the notebook
-    cell: int                    # index of the exercise cell in the submitted notebook
+    cell: int                    # index of the exercise cell in the submitted notebook (from 0; reports say cell + 1, as JupyterLab numbers cells)
     check: str | None            # the check_* the cell calls
     status: str                  # passed | failed | not attempted | not checked
     message: str = ""
@@ -66,6 +71,8 @@ class NotebookReport:
     def to_dict(self) -> dict:
         d = asdict(self)
         d.update(passed=self.passed, total=self.total, score=f"{self.passed}/{self.total}")
+        for exercise in d["exercises"]:
+            exercise["cell_number"] = exercise["cell"] + 1          # as JupyterLab shows it
         return d
 
 
@@ -140,6 +147,7 @@ def check_notebook(path: str | Path, timeout: float = 3600, kernel_name: str = "
     env.pop("MPLBACKEND", None)        # a test run's Agg would hide the figures; kernels use inline
     env.update(OFFLINE_ENV)
     client = NotebookClient(run, kernel_name=kernel_name, allow_errors=True, interrupt_on_timeout=False,
+                            extra_arguments=list(QUIET_KERNEL),
                             timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
                             startup_timeout=max(10, int(min(120, timeout))), shutdown_kernel="immediate",
                             record_timing=False, on_cell_start=on_cell_start,
@@ -180,14 +188,19 @@ def check_notebook(path: str | Path, timeout: float = 3600, kernel_name: str = "
     for original, index in position.items():
         error = _error(run.cells[index])
         if error and original not in exercise_cells:
-            report.cell_errors.append(f"cell {original}: {error}")
+            report.cell_errors.append(f"{cell_label(original)}: {error}")
     return report
+
+
+def cell_label(index: int) -> str:
+    """How JupyterLab and Notebook 7 number a cell (from 1), for the report."""
+    return f"cell {index + 1}"
 
 
 def _where(run_index, position: dict[int, int]) -> str:
     for original, index in position.items():
         if index == run_index:
-            return f"cell {original}"
+            return cell_label(original)
     return "a checker probe"
 
 
@@ -198,7 +211,7 @@ def format_report(report: NotebookReport) -> str:
     for error in report.cell_errors:
         lines.append(f"  !! error outside the exercises, {error}")
     for ex in report.exercises:
-        label = f"exercise {ex.number} ({ex.check or 'no check'}, cell {ex.cell})"
+        label = f"exercise {ex.number} ({ex.check or 'no check'}, {cell_label(ex.cell)})"
         line = f"  {label}: {ex.status}"
         if ex.message:
             line += f": {ex.message}"

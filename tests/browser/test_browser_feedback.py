@@ -17,7 +17,7 @@ import pytest
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parents[2]
-AFTER = "print('the cell after the failed check ran')"
+AFTER = "print('AFTER' + '-THE-CHECK')"          # its output, not its source, says it ran
 
 WRONG_ANSWER = [
     "import torch\nfrom bertbook.exercises.attention import check_causal_mask",
@@ -81,8 +81,15 @@ def _assert_feedback(nb, state, must: list[str]) -> list[str]:
     assert lines[0].lstrip().startswith("✗"), f"the verdict must come first: {lines[:3]}"
     # Run All stopped at the failed check: the cell after it never ran
     assert state["unrun"] >= 1, f"Run All went past the failed check: {state}"
-    assert "the cell after the failed check ran" not in nb.page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    assert "AFTER-THE-CHECK" not in nb.page.inner_text(".jp-NotebookPanel:not(.lm-mod-hidden)")
     return lines
+
+
+def _no_kernels(lab_server) -> None:
+    """Shut down the kernels left by the previous notebook, so that opening the next one waits for
+    *its* kernel to be idle (not the old one's) before Run All is clicked."""
+    for kernel in lab_server.api("GET", "/api/kernels"):
+        lab_server.api("DELETE", f"/api/kernels/{kernel['id']}", timeout=30)
 
 
 @pytest.fixture(scope="module")
@@ -92,14 +99,16 @@ def attempts(tmp_path_factory):
             "crash": _write(d, "feedback_student_crash.ipynb", STUDENT_CRASH)}
 
 
-def test_a_wrong_answer_shows_the_hint_and_no_traceback(open_notebook, attempts):
+def test_a_wrong_answer_shows_the_hint_and_no_traceback(open_notebook, attempts, lab_server):
+    _no_kernels(lab_server)
     nb, state = open_notebook("notebooks/feedback_wrong_answer.ipynb", copy_from=attempts["wrong"])
     lines = _assert_feedback(nb, state, ["check_causal_mask", "not right yet", "hint:", "transposed", "lower triangle"])
     assert len(lines) <= 6, lines
     nb.screenshot(nb.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell").nth(1), "feedback-wrong-answer.png")
 
 
-def test_a_crash_in_the_students_code_shows_their_line_and_the_hint_first(open_notebook, attempts):
+def test_a_crash_in_the_students_code_shows_their_line_and_the_hint_first(open_notebook, attempts, lab_server):
+    _no_kernels(lab_server)
     nb, state = open_notebook("notebooks/feedback_student_crash.ipynb", copy_from=attempts["crash"])
     lines = _assert_feedback(nb, state, ["check_masked_lm_loss_per_example", "RuntimeError", "Expected target size"])
     head = "\n".join(lines[:4])
