@@ -64,7 +64,7 @@ QUOTES = [
           lo=lambda: min(row(c, "speedup")() for c in INFER_PADDED),
           hi=lambda: max(row(c, "speedup")() for c in INFER_PADDED),
           plo=lambda: min(padding(c)() for c in INFER_PADDED), phi=lambda: max(padding(c)() for c in INFER_PADDED)),
-    Quote(A1, "a rerun of the 30522 step on this Intel machine gave {x:.2f}x, and on the first edition's AMD machine "
+    Quote(A1, "a rerun of the 30522 step on the same Intel machine gave {x:.2f}x, and on the first edition's AMD machine "
               "three runs gave {lo:.2f}x to {hi:.2f}x",
           x=lambda: rerun_speedups("Intel")[0],
           lo=lambda: min(rerun_speedups("AMD") + [row("train-mid-v30522", "speedup", run=1)()]),

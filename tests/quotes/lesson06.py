@@ -114,7 +114,7 @@ QUOTES = [
           a=json_value(METRICS, 0, "seq_length"), b=json_value(METRICS, -1, "seq_length")),
     Quote(L6, "time-to-quality benchmark trains at {T:.0f} throughout.)",
           T=table("sequence length", r"(\d+) throughout")),
-    Quote(L6, "Our corpus's {w:.2f}M words are counted by splitting on white space; lesson 1 counts {l1:,.0f} words in "
+    Quote(L6, "Our corpus's {w:.2f}M words below are counted by splitting on white space; lesson 1 counts {l1:,.0f} words in "
               "the same nine books",
           w=table("data", r"\| ([\d.]+)M words split on white space"),
           l1=output_value(L1, "5b1cd96c", r"sentences, ([\d,]+) words")),
