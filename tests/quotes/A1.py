@@ -44,6 +44,29 @@ def mid_config():
     return module.make_config(next(c for c in module.CASES if c.name == "train-mid-v30522"), toy=False)
 
 
+def dropout_draws(layers):
+    """How many dropout masks one training forward of a `layers`-layer BertForPreTraining draws,
+    counted by wrapping bertbook's dropout function (a small width: the count does not depend on it)."""
+    import torch
+
+    import bertbook.attention
+    import bertbook.dropout
+    from bertbook import BertConfig, BertForPreTraining
+    calls, original = [], bertbook.dropout.dropout
+
+    def counting(x, p, training=True):
+        calls.append(training and p > 0)
+        return original(x, p, training)
+
+    bertbook.dropout.dropout = bertbook.attention.dropout = counting
+    try:
+        config = BertConfig.preset("tiny", num_hidden_layers=layers)
+        BertForPreTraining(config).train()(torch.randint(5, 100, (1, 8)))
+    finally:
+        bertbook.dropout.dropout = bertbook.attention.dropout = original
+    return sum(calls)
+
+
 INFER_PADDED = ("infer-mid-v30522", "infer-mid-v8000", "infer-minilm")
 
 QUOTES = [
@@ -96,4 +119,6 @@ QUOTES = [
           B=row("train-mid-v30522", "batch"),
           m=code_value(A1, "c3b1a3ac", r"answer = (\d+) / (\d+)", group=1),
           T=code_value(A1, "c3b1a3ac", r"answer = (\d+) / (\d+)", group=2)),
+    Quote(A1, "Bernoulli($1-p$) draw per value, {n} times per training step of a {L}-layer BERT",
+          n=lambda: dropout_draws(mid_config().num_hidden_layers), L=lambda: mid_config().num_hidden_layers),
 ]
