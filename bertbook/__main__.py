@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -120,6 +121,8 @@ def start(args: argparse.Namespace) -> None:
     edition = "with the solutions" if args.with_solutions else "the student edition"
     print(f"your copy of the course ({edition}) is in {folder.resolve()}; your changes there are never overwritten")
     command = [sys.executable, "-m", "jupyterlab", first]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:     # a container's root user: Jupyter refuses without it
+        command.append("--allow-root")
     if args.no_browser:
         print(f"open it with: cd {folder} && jupyter lab {first}")
         return
