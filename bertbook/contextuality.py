@@ -184,3 +184,26 @@ class NeighbourIndex:
             pos = row - self.offsets[i]
             out.append(Neighbour(s.words[pos], s.words, pos, float(sims[row]), self.sources[i]))
         return out
+
+
+def plain_sentences(texts: Sequence[str], tokenizer, max_words: int = 40) -> list[Sentence]:
+    """Unannotated sentences for the index, split into words by the tokenizer's pre-tokenizer (as a
+    typed query is): no tags, no heads. Sentences longer than ``max_words`` words are left out."""
+    out = []
+    for i, text in enumerate(texts):
+        words = [w for w, _ in tokenizer.pre_tokenizer.pre_tokenize_str(text)]
+        if 0 < len(words) <= max_words:
+            out.append(Sentence(f"text-{i}", text, words, [], [], []))
+    return out
+
+
+def everyday_sentences(pattern: str = r"\b(bank|banks)\b", files: Sequence[str] = ("onestop_elementary",
+                       "onestop_intermediate", "onestop_advanced", "wikitext2_valid_test")) -> list[str]:
+    """The sentences of the shipped everyday texts (``data/everyday``, news at three reading levels and
+    Wikipedia articles) that match ``pattern`` (case-insensitive): extra occurrences for the index,
+    e.g. of *bank* by a river and *bank* with money."""
+    import re
+    from .corpus import DATA_DIR, read_document
+    regex = re.compile(pattern, re.I)
+    return [s for name in files for s in read_document(DATA_DIR / "everyday" / f"{name}.txt").sentences
+            if regex.search(s)]

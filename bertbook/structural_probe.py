@@ -200,3 +200,12 @@ def structural_record(fit: WordFeatures, score: WordFeatures, layer: int, seed: 
     d = predicted_distances(probe, score, layer)
     return {"model": fit.name, "layer": layer, "seed": seed, "uuas": uuas(d, score.sentences),
             "spearman": distance_spearman(d, score.sentences)}
+
+
+def sentence_trees(distances: np.ndarray, sentence: Sentence, ignore_punctuation: bool = True):
+    """``(words, gold_edges, predicted_edges)`` for one sentence, as ``uuas`` scores it: punctuation
+    left out, edges between 0-based indices into ``words`` (what ``probing_figures.draw_trees`` draws)."""
+    keep = _kept(sentence, ignore_punctuation)
+    gold = minimum_spanning_tree(_tree_distances(tuple(sentence.heads))[np.ix_(keep, keep)])
+    guess = minimum_spanning_tree(np.asarray(distances)[np.ix_(keep, keep)])
+    return [sentence.words[i] for i in keep], gold, guess
