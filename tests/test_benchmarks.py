@@ -88,3 +88,16 @@ def test_the_committed_results_hold_every_column_the_readmes_quote():
         assert {"case", "batch", "seq", "real_tokens", "ours_seq_s", "hf_seq_s", "speedup", "ours_frac", "hf_frac",
                 "mem_ratio"} <= set(row), row["case"]
         assert row["real_tokens"] <= row["batch"] * row["seq"]
+
+
+@pytest.mark.slow
+def test_tiny_on_library_reproduces_the_shipped_runs_last_evaluation(tmp_path, monkeypatch):
+    """benchmarks/tiny_on_library.py builds held-out examples as the trainer does: on the nine
+    novels it must score exactly what the shipped run logged at its last step."""
+    import tiny_on_library
+    monkeypatch.setattr(tiny_on_library, "SHELVES", {"nine novels": tiny_on_library.SHELVES["nine novels"]})
+    result = tiny_on_library.main(["--out", str(tmp_path / "t.json")])
+    logged = json.loads((ROOT / "data" / "pretrained" / "bertbook-tiny" / "metrics.jsonl").read_text().splitlines()[-1])
+    row = result["rows"][0]
+    for key in ("mlm_accuracy", "nsp_accuracy", "mlm_loss", "nsp_loss"):
+        assert row[key] == pytest.approx(logged[key], abs=5e-4), key
