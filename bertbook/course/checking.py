@@ -147,7 +147,7 @@ def check_notebook(path: str | Path, timeout: float = 3600, kernel_name: str = "
     env.pop("MPLBACKEND", None)        # a test run's Agg would hide the figures; kernels use inline
     env.update(OFFLINE_ENV)
     client = NotebookClient(run, kernel_name=kernel_name, allow_errors=True, interrupt_on_timeout=False,
-                            extra_arguments=list(QUIET_KERNEL),
+                            extra_arguments=_quiet(kernel_name),
                             timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
                             startup_timeout=max(10, int(min(120, timeout))), shutdown_kernel="immediate",
                             record_timing=False, on_cell_start=on_cell_start,
@@ -190,6 +190,17 @@ def check_notebook(path: str | Path, timeout: float = 3600, kernel_name: str = "
         if error and original not in exercise_cells:
             report.cell_errors.append(f"{cell_label(original)}: {error}")
     return report
+
+
+def _quiet(kernel_name: str) -> list[str]:
+    """QUIET_KERNEL for an ipykernel kernel (the lessons' kind); nothing for another kind of kernel,
+    which might not know the option and refuse to start."""
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+        argv = KernelSpecManager().get_kernel_spec(kernel_name).argv
+    except Exception:      # an unknown kernel: nbclient says so when it tries to start it
+        return []
+    return list(QUIET_KERNEL) if any("ipykernel" in part for part in argv) else []
 
 
 def cell_label(index: int) -> str:
