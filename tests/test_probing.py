@@ -281,3 +281,44 @@ def test_neighbour_index_stores_float16_unit_vectors(index, tiny_features):
     assert index.vectors.dtype == torch.float16 and len(index) == tiny_features[0].layers.shape[1]
     norms = index.vectors[1].float().norm(dim=-1)
     assert torch.allclose(norms, torch.ones_like(norms), atol=2e-3)
+
+
+# --- the sweep and its results file ------------------------------------------------------------------
+def test_the_results_file_holds_three_seeds_for_every_point():
+    import json
+    from collections import Counter
+    from pathlib import Path
+    data = json.loads((Path(__file__).resolve().parents[1] / "data/results/lesson10_probes.json").read_text())
+    assert data["sentences"] == {"fit": pr.SENTENCES_PER_SPLIT, "score": pr.SENTENCES_PER_SPLIT}
+    layers = {"minilm": 7, "bertbook-tiny": 3}
+    points = Counter((r["model"], r["weights"], r["task"], r.get("probe"), r["layer"]) for r in data["records"])
+    for model, n in layers.items():
+        for weights in ("pretrained", "random"):
+            for layer in range(n):
+                for task, probe in (("pos", "linear"), ("pos", "mlp"), ("structural", None), ("contextuality", None)):
+                    assert points[model, weights, task, probe, layer] == 3, (model, weights, task, probe, layer)
+    for r in data["records"]:
+        if r["task"] == "pos":
+            assert r["selectivity"] == pytest.approx(r["pos_accuracy"] - r["control_accuracy"])
+    assert 0 < data["baselines"]["linear_chain"]["uuas"] < 1 and len(data["baselines"]["control_majority"]) == 3
+
+
+def test_the_sweep_script_writes_and_merges_records(tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "tiny.json"
+    cmd = [sys.executable, "benchmarks/probing_sweep.py", "--models", "bertbook-tiny", "--weights", "pretrained",
+           "--sentences", "30", "--seeds", "0", "--out", str(out)]
+    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    data = json.loads(out.read_text())
+    assert data["sentences"] == {"fit": 30, "score": 30}
+    assert {(r["task"], r["layer"]) for r in data["records"]} == {(t, l) for t in ("pos", "structural", "contextuality")
+                                                                   for l in range(3)}
+    merged = tmp_path / "merged.json"
+    done = subprocess.run([sys.executable, "benchmarks/probing_sweep.py", "--merge", str(out), str(out), "--out", str(merged)],
+                          cwd=root, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and len(json.loads(merged.read_text())["records"]) == 2 * len(data["records"])
