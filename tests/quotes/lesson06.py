@@ -271,3 +271,14 @@ QUOTES += [
     Quote(TINY, "one held-out evaluation every {n} steps",
           n=lambda: history()[1]["step"] - history()[0]["step"]),
 ]
+
+# README.md's paragraph on the shipped checkpoint
+QUOTES += [
+    Quote("README.md", "`data/pretrained/bertbook-tiny` (tiny preset, {p:.1f}M parameters, {m:.0f} minutes on a shared "
+                       "2-core CPU",
+          p=lambda: out("1fcac5fd", r"([\d,]+) parameters")() / 1e6, m=lambda: training_seconds() / 60),
+    Quote("README.md", "reaches held-out **MLM accuracy {acc:.3f}** and **NSP accuracy {nsp:.3f}** on the novels' "
+                       "held-out text ({lacc:.3f} / {lnsp:.3f} on the held-out text of the whole {n}-book library",
+          acc=json_value(METRICS, -1, "mlm_accuracy"), nsp=json_value(METRICS, -1, "nsp_accuracy"),
+          lacc=library(2, "mlm_accuracy"), lnsp=library(2, "nsp_accuracy"), n=library(2, "books")),
+]
