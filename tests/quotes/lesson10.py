@@ -1,7 +1,8 @@
 """Lesson 10's quoted numbers, each read from the printed table of the cell that plots it
 (those tables come from data/results/lesson10_probes.json, written by benchmarks/probing_sweep.py).
-Literature figures the prose cites (Hewitt & Manning's 0.80 and 0.49, the 0.797-0.799 of their plotting
-script, their 40,000 sentences), the data sizes and the probe sizes are not outputs and are not listed."""
+Literature figures the prose cites (the 0.797-0.799 of Hewitt & Manning's plotting script, the Penn Treebank's
+40,000 sentences, the ELMo figures of Hewitt & Liang's plotting script), the data sizes (500 sentences, 1,000
+indexed ones) and the probe and model sizes are not outputs and are not listed."""
 from prose_numbers import Quote, output_value
 
 L10 = "notebooks/10_what_bert_knows.ipynb"
@@ -30,7 +31,7 @@ QUOTES = [
           m_u3=out('l10-structural-figure', 'minilm pretrained layer 3: .*?UUAS (-?[\\d.]+)'), m_d3=out('l10-structural-figure', 'minilm pretrained layer 3: .*?DSpr (-?[\\d.]+)'), chain_u=out('l10-structural-figure', 'linear chain: UUAS ([\\d.]+)'), chain_d=out('l10-structural-figure', 'linear chain: UUAS [\\d.]+, DSpr ([\\d.]+)'), m_u0=out('l10-structural-figure', 'minilm pretrained layer 0: .*?UUAS (-?[\\d.]+)')),
     Quote(L10, 'Its last two layers lose it ({m_u6:.3f} at layer 6): they were trained to make *sentence* vectors by mean pooling, and what they keep of word-level syntax is no longer linear in this sense (or needs more data than 500 sentences to find).',
           m_u6=out('l10-structural-figure', 'minilm pretrained layer 6: .*?UUAS (-?[\\d.]+)')),
-    Quote(L10, '**Random weights** give {r_u3:.3f} at layer 3, *below* the chain: the architecture mixes neighbouring positions, which finds some short edges, but it holds no tree.',
+    Quote(L10, '**Random weights** give {r_u3:.3f} at layer 3, *below* the chain: whatever short edges the random mixing of neighbouring positions gives, it holds no tree.',
           r_u3=out('l10-structural-figure', 'minilm random layer 3: .*?UUAS (-?[\\d.]+)')),
     Quote(L10, '**Our tiny model**: {t_u1:.3f} at layer 1 (random: {tr_u1:.3f}), a little above the chain.',
           t_u1=out('l10-structural-figure', 'bertbook-tiny pretrained layer 1: .*?UUAS (-?[\\d.]+)'), tr_u1=out('l10-structural-figure', 'bertbook-tiny random layer 1: .*?UUAS (-?[\\d.]+)')),
@@ -38,10 +39,8 @@ QUOTES = [
           c_0=out('l10-context-figure', 'minilm pretrained layer 0: .*?adjusted self-similarity (-?[\\d.]+)')),
     Quote(L10, '(only the position embedding differs between occurrences), {c_3:.3f} at layer 3, {c_6:.3f} at layer 6.',
           c_3=out('l10-context-figure', 'minilm pretrained layer 3: .*?adjusted self-similarity (-?[\\d.]+)'), c_6=out('l10-context-figure', 'minilm pretrained layer 6: .*?adjusted self-similarity (-?[\\d.]+)')),
-    Quote(L10, 'other finding, anisotropy growing in the upper layers, shows here only in the middle (anisotropy {a_5:.3f} at',
-          a_5=out('l10-context-figure', 'minilm pretrained layer 5: .*?anisotropy (-?[\\d.]+)')),
-    Quote(L10, "layer 5) and not in MiniLM's last layer ({a_6:.3f}): a model trained with a contrastive sentence objective is",
-          a_6=out('l10-context-figure', 'minilm pretrained layer 6: .*?anisotropy (-?[\\d.]+)')),
+    Quote(L10, "layers (anisotropy {a_5:.3f} at layer 5) but not in MiniLM's last layer ({a_6:.3f}), probably because its",
+          a_5=out('l10-context-figure', 'minilm pretrained layer 5: .*?anisotropy (-?[\\d.]+)'), a_6=out('l10-context-figure', 'minilm pretrained layer 6: .*?anisotropy (-?[\\d.]+)')),
     Quote(L10, 'Random weights are anisotropic everywhere ({ra_3:.3f} at layer 3): the',
           ra_3=out('l10-context-figure', 'minilm random layer 3: .*?anisotropy (-?[\\d.]+)')),
 ]
