@@ -19,7 +19,7 @@ PASSAGE = ("The Amazon rainforest covers much of the Amazon basin of South Ameri
            "7,000,000 square kilometres, of which 5,500,000 square kilometres are covered by the rainforest. "
            "The majority of the forest is contained within Brazil, with 60% of the rainforest, followed by "
            "Peru with 13%, and Colombia with 10%.")
-QUESTION = "Which country has the largest share of the rainforest?"
+QUESTION = "Which country contains most of the rainforest?"   # lesson 9 asks it in other words too, and compares
 
 
 def span_figure(answer, max_tokens: int = 90, dpi: int | None = None) -> Figure:
