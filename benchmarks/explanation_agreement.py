@@ -1,10 +1,10 @@
 """Attention vs gradients vs occlusion on the cloze set (lesson 7, "Attention is not explanation").
 
-For each of the 40 cloze sentences (data/cloze/cloze_sentences.tsv) and the model's final answer at
+For each cloze sentence (data/cloze/cloze_sentences.tsv: 28 novel-style, 47 everyday) and the model's final answer at
 its [MASK], compute the four attributions of ``bertbook.saliency`` (last-layer attention, attention
 rollout, gradient x input, integrated gradients) and the occlusion drop of every word, and write
 them to JSON; lesson 7 reads the file and plots ``saliency.faithfulness`` of it. Deterministic (no
-random numbers; eval mode). About 30 s on one thread.
+random numbers; eval mode). About a minute on one thread.
 
     python benchmarks/explanation_agreement.py --threads 1            # writes data/results/lesson7_explanations.json
 """

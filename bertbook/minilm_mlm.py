@@ -311,6 +311,7 @@ class ContinuedPretraining:
             if out_of_time:
                 self.log(f"stopped after {max_minutes} minutes at step {self.step}; run again to resume")
                 break
+        self.elapsed, self.cpu = self.elapsed + time.time() - t0, self.cpu + time.process_time() - c0
         return self.history
 
     def _evaluate(self, **extra) -> None:
@@ -422,7 +423,8 @@ def main(argv: list[str] | None = None) -> None:
         Path(args.out).mkdir(parents=True, exist_ok=True)
         shutil.copyfile(best / MLM_FILE, Path(args.out) / MLM_FILE)     # the best held-out evaluation, not the last
         report = {**run.settings, "command": command.strip(), "torch_threads": torch.get_num_threads(),
-                  "best_step": run.best["step"], "history": run.history}
+                  "best_step": run.best["step"], "wall_clock_s": round(run.elapsed), "cpu_s": round(run.cpu),
+                  "history": run.history}
         (Path(args.out) / "metrics.json").write_text(json.dumps(report, indent=1) + "\n")
         print(f"saved {Path(args.out) / MLM_FILE} (step {run.best['step']}) and metrics.json")
     else:

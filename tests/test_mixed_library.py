@@ -59,3 +59,23 @@ def test_batches_mix_the_pools_in_order_and_wrap():
     rng = random.Random(0)
     steps = [rng.randrange(1000) for _ in range(20)]
     assert all(_slice_for(pool, s, 4) == _slice_for(pool, s, 4) for s in steps)
+
+
+@pytest.mark.slow
+def test_a_mixed_run_reports_each_register_and_mixes_its_batches(tmp_path):
+    from bertbook.minilm_mlm import ContinuedPretraining
+    run = ContinuedPretraining(tmp_path / "mixed", steps=2, batch_size=8, held_out=16, warmup_steps=1, save_every=2,
+                               eval_every=2, everyday_share=0.75, whole_word_masking=True, log=lambda *_: None)
+    assert run.settings["library"] and run.settings["everyday_share"] == 0.75
+    batch = run.batch_for(1)
+    assert batch["input_ids"].shape[0] == 8
+    lengths = [int(m.sum()) for m in batch["attention_mask"]]
+    expected = [len(s) for s in _slice_for(run.train_sentences, 1, 2) + _slice_for(run.everyday_sentences, 1, 6)]
+    assert lengths == expected                           # 2 from the books, then 6 everyday, in order
+    history = run.train()
+    last = history[-1]
+    assert set(last) >= {"novels", "everyday", "mask_accuracy"}
+    assert last["mask_accuracy"] == pytest.approx((last["novels"]["mask_accuracy"] + last["everyday"]["mask_accuracy"]) / 2)
+    assert (tmp_path / "mixed" / "best" / "mlm.safetensors").is_file()
+    with pytest.raises(ValueError, match="everyday_share"):
+        ContinuedPretraining(tmp_path / "bad", steps=1, everyday_share=1.0, log=lambda *_: None)

@@ -4,7 +4,9 @@ masked-word prediction widget answers a sentence typed into it with its top-k wo
 Handles (set in bertbook/widgets/fill_mask.py with add_class): .bertbook-fillmask (the box),
 .bertbook-fillmask-text (the sentence box), -model (dropdown), -k (top-k slider), -words (word
 buttons, each .bertbook-fillmask-word), -image (the bar chart), -predictions (the text list:
-one column per [MASK], headed "[MASK] n", one "word probability" line per prediction).
+one column per [MASK], headed "[MASK] n", one "word probability" line per prediction), -card (who is
+answering: the model's card), -layers (the logit-lens strip); a top answer already in the sentence is
+marked with .bertbook-fillmask-copied.
 """
 import os
 import re
@@ -174,11 +176,68 @@ def test_clicking_a_word_masks_it(lesson7):
     _check_column(preds[0], _top_k(box))
 
 
-def test_a_sentence_without_mask_gets_a_clear_message(lesson7):
+def _image_shown(nb, locator) -> bool:
+    """Does the Image widget show a picture (a non-empty src that the browser decoded)?"""
+    return locator.evaluate("img => !!img.getAttribute('src') && img.naturalWidth > 0")
+
+
+def test_a_sentence_without_mask_gets_a_clear_message_and_no_stale_chart(lesson7):
     nb, _ = lesson7
     box = nb.widget(BOX)
     listing = box.locator(".bertbook-fillmask-predictions")
+    chart, strip = box.locator("img.bertbook-fillmask-image"), box.locator("img.bertbook-fillmask-layers")
+    _type_sentence(box, SENTENCE)
+    _wait_for(lambda: len(_predictions(listing)) == 1 and _image_shown(nb, chart) and _image_shown(nb, strip),
+              what="a chart and a logit-lens strip", box=box)
     _type_sentence(box, "No gap in this sentence.")
     message = _wait_for(lambda: "[MASK]" in (t := listing.inner_text()) and not _predictions(listing) and t,
                         what="a message asking for [MASK]", box=box)
     assert "[MASK]" in message
+    assert _wait_for(lambda: not _image_shown(nb, chart) and not _image_shown(nb, strip),
+                     what="the old chart and strip to be cleared", box=box)
+    nb.screenshot(box, "lesson07-fill-mask-no-gap.png")
+
+
+def test_the_model_line_says_who_is_answering(lesson7):
+    """Under the predictions: the model's name, size, what it read, and its cloze scores, as its
+    card (the checkpoint's metadata) says."""
+    from bertbook.model_cards import load_card
+    from bertbook.widgets.fill_mask import MODELS
+    nb, _ = lesson7
+    box = nb.widget(BOX)
+    _type_sentence(box, SENTENCE)
+    card_box = box.locator(".bertbook-fillmask-card")
+    label = box.locator(".bertbook-fillmask-model select").evaluate(
+        "s => s.options[s.selectedIndex].text").replace("\xa0", " ")
+    card = load_card(MODELS[label])
+    line = _wait_for(lambda: (t := card_box.inner_text().strip()) and t, what="the model line", box=box)
+    assert card_box.is_visible()
+    assert card.name in line and card.read in line and "M parameters" in line, line
+    every = card.cloze["everyday"]
+    assert f"{every['top1']}/{every['n']} right first" in line, line
+
+
+def test_a_copied_answer_is_marked(lesson7):
+    """Whatever the model answers, the copy marker is there exactly when its top word already stands
+    in the sentence (the same model, run here, decides which)."""
+    from bertbook.fill_mask import fill_mask
+    from bertbook.widgets.fill_mask import MODELS, copied_from_sentence
+    nb, _ = lesson7
+    box = nb.widget(BOX)
+    listing = box.locator(".bertbook-fillmask-predictions")
+    label = box.locator(".bertbook-fillmask-model select").evaluate(
+        "s => s.options[s.selectedIndex].text").replace("\xa0", " ")
+    shown = []
+    for text in ("Paris is the capital of [MASK].", "dog dog dog dog dog dog [MASK]."):
+        before = listing.inner_text()
+        _type_sentence(box, text)
+        _wait_for(lambda: listing.inner_text() != before and _predictions(listing), what=f"predictions for {text!r}",
+                  box=box)
+        top = fill_mask(text, 1, model=MODELS[label])[0][0]
+        expected = copied_from_sentence(text, top)
+        marks = box.locator(".bertbook-fillmask-copied")
+        assert (marks.count() == 1) == expected, (text, top, listing.inner_text())
+        if expected:
+            assert top in marks.inner_text()
+        shown.append(expected)
+    assert any(shown), "no sentence made the model copy: the marker was never tested; pick another"
