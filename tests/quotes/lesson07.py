@@ -1,0 +1,73 @@
+"""Lesson 7's quoted numbers, each read from the saved output it comes from (or the model's
+metrics.json and cards), so that retraining minilm-mlm fails the suite until the prose follows."""
+from prose_numbers import Quote, json_value, output_value
+
+L7 = "notebooks/07_exploring_bert.ipynb"
+METRICS = "data/pretrained/minilm-mlm/metrics.json"
+CARD = "data/pretrained/minilm-mlm/card.json"
+BEFORE = "data/pretrained/minilm-mlm/card_novels_only.json"
+
+
+def out(cell, pattern, **kw):
+    return output_value(L7, cell, pattern, **kw)
+
+
+def hist(step_index, register, key):
+    return json_value(METRICS, "history", step_index, register, key)
+
+
+def cloze(path, register, key):
+    return json_value(path, "cloze", register, key)
+
+
+QUOTES = [
+    Quote(L7, "on everyday text rose from {a:.3f} to\n{b:.3f} in {steps:,} steps",
+          a=hist(0, "everyday", "mask_accuracy"), b=hist(-1, "everyday", "mask_accuracy"), steps=json_value(METRICS, "steps")),
+    Quote(L7, "({a:.3f} to {b:.3f} after {s} steps", a=hist(0, "novels", "mask_accuracy"),
+          b=hist(1, "novels", "mask_accuracy"), s=json_value(METRICS, "history", 1, "step")),
+    Quote(L7, "and ended at {c:.3f}, a little above where it started", c=hist(-1, "novels", "mask_accuracy")),
+    Quote(L7, "the {h:.1f} hours it took", h=lambda: json_value(METRICS, "wall_clock_s")() / 3600),
+    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU, on {n:,} sentences",
+          h=lambda: json_value(METRICS, "wall_clock_s")() / 3600,
+          n=lambda: json_value(METRICS, "steps")() * json_value(METRICS, "batch_size")()),
+    Quote(L7, "gets\n`paris` ({p:.2f}) first", p=out("60ea56b2", r"paris (\d\.\d\d)")),
+    Quote(L7, "`dog` is now third for the first ({p:.2f}, after `man` and `boy`)", p=out("fa02c6a0", r"dog (\d\.\d\d)")),
+    Quote(L7, "has the right\nword first for {e1} and an acceptable word in its top 5 for {e5}",
+          e1=cloze(CARD, "everyday", "top1"), e5=cloze(CARD, "everyday", "top5")),
+    Quote(L7, "managed {b1} and {b5}. On the {nn} novel-style sentences it did\nnot get worse for it ({n1} and {n5}, against {o1} and {o5})",
+          b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5"), nn=cloze(CARD, "novels", "n"),
+          n1=cloze(CARD, "novels", "top1"), n5=cloze(CARD, "novels", "top5"),
+          o1=cloze(BEFORE, "novels", "top1"), o5=cloze(BEFORE, "novels", "top5")),
+    Quote(L7, "right first {e1} of {en}, top 5 {e5} of {en}; the novels-only version: {b1} and {b5}",
+          e1=cloze(CARD, "everyday", "top1"), e5=cloze(CARD, "everyday", "top5"), en=cloze(CARD, "everyday", "n"),
+          b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5")),
+    Quote(L7, "climbs to rank {a} after layer 4 and {b} after layer 5",
+          a=out("141a9e5a", r"layer 4\s+\S+\s+(\d+)", convert=int), b=out("141a9e5a", r"layer 5\s+\S+\s+(\d+)", convert=int)),
+    Quote(L7, "median\nrank of {e} (at reading 0", e=out("452668d5", r"median rank of the answer\s+(\d+)", convert=int)),
+    Quote(L7, "median rank of {a} after layer 1, {c} after layer 3, {d} after layer 4 and {e} after layer 5",
+          a=out("452668d5", r"median rank of the answer\s+\d+\s+(\d+)", convert=int),
+          c=out("452668d5", r"median rank of the answer(?:\s+\d+){3}\s+(\d+)", convert=int),
+          d=out("452668d5", r"median rank of the answer(?:\s+\d+){4}\s+(\d+)", convert=int),
+          e=out("452668d5", r"median rank of the answer(?:\s+\d+){5}\s+(\d+)", convert=int)),
+    Quote(L7, "top word already after layer 5 for {k} of the {n} sentences",
+          k=out("452668d5", r"answer already top-1(?:\s+\d+){5}\s+(\d+)", convert=int),
+          n=out("452668d5", r"of (\d+)", convert=int)),
+    Quote(L7, "mean probability stays small ({p:.3f} at the top)",
+          p=out("452668d5", r"mean probability(?:\s+[\d.]+){6}\s+([\d.]+)")),
+    Quote(L7, "puts its largest share, {a:.2f}, on `[CLS]`", a=out("b70ced6d", r"last-layer attention (\d\.\d\d)")),
+    Quote(L7, "Rollout puts {a:.2f} on `[CLS]`", a=out("b70ced6d", r"rollout (\d\.\d\d)")),
+    Quote(L7, "hiding *the* lowers log\np(`table`) by {a:.2f}, while hiding *lit* *raises* it (a drop of {b:.2f})",
+          a=out("b70ced6d", r" the (-?\d\.\d\d)"), b=out("b70ced6d", r" lit (-?\d\.\d\d)")),
+    Quote(L7, "here are all {n}\ncloze sentences", n=out("9c4a3e87", r"\((\d+) sentences", convert=int)),
+    Quote(L7, "sd over the {n} sentences", n=out("9c4a3e87", r"\((\d+) sentences", convert=int)),
+    Quote(L7, "Integrated gradients' top word costs the answer {a:.2f} on average, closest to the best single\nword "
+              "(occlusion's own top word, the ceiling, {c:.2f}), and is that word in {s:.0%} of the sentences",
+          a=out("9c4a3e87", r"integrated gradients\s+([\d.]+)"), c=out("9c4a3e87", r"\nocclusion\s+([\d.]+)"),
+          s=out("9c4a3e87", r"integrated gradients\s+[\d.]+ ± [\d.]+\s+([\d.]+)")),
+    Quote(L7, "Last-layer attention's top word costs {a:.2f}, about twice a random word's {r:.2f}, and is occlusion's top\n"
+              "word in {s:.0%}; rollout's top word costs less than a random word ({o:.2f}); plain gradient × input ({g:.2f})",
+          a=out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+([\d.]+)"),
+          r=out("9c4a3e87", r"random word\s+([\d.]+)"),
+          s=out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+[\d.]+ ± [\d.]+\s+([\d.]+)"),
+          o=out("9c4a3e87", r"attention rollout\s+([\d.]+)"), g=out("9c4a3e87", r"gradient x input\s+([\d.]+)")),
+]
