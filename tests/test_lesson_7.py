@@ -159,7 +159,7 @@ def test_lines_view_changes_with_head_and_token(minilm_attention):
     png = v.image.value
     v.focus_selector.value = 2
     assert v.image.value != png
-    assert "layer 2, head 3" in repr(v)
+    assert "layer 3, head 3" in repr(v)          # layer=2 is encoder layer 3 (0 = the embeddings)
     assert isinstance(attention_lines(attentions, tokens, 1, 1, interactive=False), Figure)   # static fallback
     with pytest.raises(IndexError, match="heads 0..11"):
         AttentionLinesViewer(attentions, tokens, head=12)
