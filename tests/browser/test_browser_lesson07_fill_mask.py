@@ -229,12 +229,11 @@ def test_a_copied_answer_is_marked(lesson7):
         "s => s.options[s.selectedIndex].text").replace("\xa0", " ")
     shown = []
     for text in ("Paris is the capital of [MASK].", "dog dog dog dog dog dog [MASK]."):
-        before = listing.inner_text()
-        _type_sentence(box, text)
-        _wait_for(lambda: listing.inner_text() != before and _predictions(listing), what=f"predictions for {text!r}",
-                  box=box)
-        top = fill_mask(text, 1, model=MODELS[label])[0][0]
+        top = fill_mask(text, 1, model=MODELS[label])[0][0]        # the same model, run here
         expected = copied_from_sentence(text, top)
+        _type_sentence(box, text)
+        _wait_for(lambda: (p := _predictions(listing)) and p[0][0][0] == top, what=f"predictions for {text!r}",
+                  box=box)
         marks = box.locator(".bertbook-fillmask-copied")
         assert (marks.count() == 1) == expected, (text, top, listing.inner_text())
         if expected:
