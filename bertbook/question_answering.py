@@ -18,7 +18,7 @@ from typing import Sequence
 import torch
 
 from .batching import pad_batch
-MAX_LENGTH = 384            # the shipped model's window (its training length, as in the BERT paper)
+MAX_LENGTH = 384            # the shipped model's window (its training length; google-research/bert's run_squad.py default)
 STRIDE = 128                # tokens shared by neighbouring windows
 MAX_ANSWER_TOKENS = 30
 MIN_PASSAGE_TOKENS = 16     # a window must have room for at least this much passage
