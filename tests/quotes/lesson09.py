@@ -6,7 +6,6 @@ model card data (data_config.json of the installed package), and, for the earlie
 lesson's table lists, their metrics.json in the repository's history (`git show`)."""
 import functools
 import json
-import subprocess
 from pathlib import Path
 
 from prose_numbers import ROOT, Quote, Source, code_value, json_value, output_value
