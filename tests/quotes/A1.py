@@ -1,6 +1,7 @@
 """Appendix A1's quoted numbers: the benchmark table's from data/results/compare_hf.json (runs[0] is
 the run it prints, runs[1] the first edition's machine), the rest from the appendix's own outputs
 and code. The dropout timing (cell 5cf821e8) changes from run to run and is quoted nowhere."""
+from quotes._compare_hf import mid_config
 from prose_numbers import Quote, code_value, json_value, output_value
 
 A1 = "notebooks/A1_performance_and_scale.ipynb"
@@ -27,21 +28,6 @@ def padding(case):
 def rerun_speedups(machine_word):
     return [r["speedup"]["train-mid-v30522"] for r in json_value(RESULTS, "reruns")()
             if machine_word in r["machine"]]
-
-
-def mid_config():
-    """compare_hf's `mid` configuration, as the benchmark builds it."""
-    import importlib.util
-    import sys
-
-    import prose_numbers
-    module = sys.modules.get("compare_hf")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("compare_hf", prose_numbers.resolve("benchmarks/compare_hf.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["compare_hf"] = module          # its dataclasses look their module up here
-        spec.loader.exec_module(module)
-    return module.make_config(next(c for c in module.CASES if c.name == "train-mid-v30522"), toy=False)
 
 
 def dropout_draws(layers):

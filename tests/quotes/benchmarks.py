@@ -2,6 +2,7 @@
 (runs[0]: the 2026-12-02 Intel Xeon run the READMEs quote; runs[1]: the first edition's AMD run;
 reruns: the partial runs beside them). The profiler figures of benchmarks/README.md's "what got the
 step past 3x" list come from one-off A/B runs that were not stored and are not listed here."""
+from quotes._compare_hf import mid_config
 from prose_numbers import Quote, json_value
 
 README = "README.md"
@@ -19,21 +20,6 @@ LABELS = {
     "infer-mid-v30522-full": "inference, mid, vocab 30522",
 }
 INFER_PADDED = ("infer-mid-v30522", "infer-mid-v8000", "infer-minilm")
-
-
-def mid_config():
-    """compare_hf's `mid` configuration, as the benchmark builds it."""
-    import importlib.util
-    import sys
-
-    import prose_numbers
-    module = sys.modules.get("compare_hf")
-    if module is None:
-        spec = importlib.util.spec_from_file_location("compare_hf", prose_numbers.resolve("benchmarks/compare_hf.py"))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["compare_hf"] = module          # its dataclasses look their module up here
-        spec.loader.exec_module(module)
-    return module.make_config(next(c for c in module.CASES if c.name == "train-mid-v30522"), toy=False)
 
 
 def rows(run=0):
