@@ -15,6 +15,10 @@ transformers'); the logits themselves are not kept, which is why this is only fo
 
 The buffer is laid out ``[vocab, n]`` (computed as W h^T): MKL ran this long, thin product faster
 in that orientation than as h W^T (``benchmarks/README.md``); the softmax then runs down the columns.
+
+Under ``torch.autocast`` (bfloat16 training) the product still runs in the autocast dtype, but the
+softmax, the loss and the saved gradient are float32: exp and a sum over 30,522 words are where
+bfloat16's 8 bits of mantissa would hurt. Each gradient leaves in the dtype its input came in.
 """
 from __future__ import annotations
 
@@ -28,7 +32,13 @@ class MaskedLMCrossEntropy(torch.autograd.Function):
     def forward(ctx, hidden: torch.Tensor, weight: torch.Tensor, bias: torch.Tensor | None,
                 targets: torch.Tensor) -> torch.Tensor:
         n = hidden.shape[0]
+        device = hidden.device.type
+        # the dtype of the products: autocast's (e.g. bfloat16) when it is on; backward runs outside it
+        ctx.mm_dtype = (torch.get_autocast_dtype(device) if torch.is_autocast_enabled(device)
+                        else torch.promote_types(hidden.dtype, weight.dtype))
+        ctx.dtypes = hidden.dtype, weight.dtype
         z = torch.mm(weight, hidden.t().contiguous())           # [vocab, n]: logits, one column per position
+        z = z.to(torch.promote_types(z.dtype, torch.float32))   # autocast's bfloat16 -> float32 (else no copy)
         if bias is not None:
             z += bias[:, None]
         z -= z.amax(dim=0, keepdim=True)                         # stable softmax: largest logit -> 0
@@ -41,16 +51,18 @@ class MaskedLMCrossEntropy(torch.autograd.Function):
             z /= total * n                                       # softmax / n ...
             z[targets, columns] -= 1.0 / n                       # ... minus onehot / n: d loss / d z
             ctx.save_for_backward(hidden, weight, z)
-            ctx.has_bias = bias is not None
+            ctx.bias_dtype = None if bias is None else bias.dtype
         return loss
 
     @staticmethod
     def backward(ctx, grad_loss: torch.Tensor):
         hidden, weight, grad_z = ctx.saved_tensors
+        hidden_dtype, weight_dtype = ctx.dtypes
         grad_z *= grad_loss                                      # the buffer is ours alone: in place
-        grad_hidden = torch.mm(grad_z.t(), weight) if ctx.needs_input_grad[0] else None
-        grad_weight = torch.mm(grad_z, hidden) if ctx.needs_input_grad[1] else None
-        grad_bias = grad_z.sum(dim=1) if ctx.has_bias and ctx.needs_input_grad[2] else None
+        g, dtype = grad_z.to(ctx.mm_dtype), ctx.mm_dtype         # (no copy without autocast)
+        grad_hidden = torch.mm(g.t(), weight.to(dtype)).to(hidden_dtype) if ctx.needs_input_grad[0] else None
+        grad_weight = torch.mm(g, hidden.to(dtype)).to(weight_dtype) if ctx.needs_input_grad[1] else None
+        grad_bias = grad_z.sum(dim=1).to(ctx.bias_dtype) if ctx.bias_dtype and ctx.needs_input_grad[2] else None
         return grad_hidden, grad_weight, grad_bias, None
 
 

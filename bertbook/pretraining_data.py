@@ -106,13 +106,19 @@ def _vocab_info(tokenizer_or_vocab) -> VocabInfo:
 
 # --- masking ---------------------------------------------------------------------------------
 def mask_tokens(token_ids: Sequence[int], rng: random.Random, vocab, masked_lm_prob: float = 0.15,
-                max_predictions_per_seq: int = 20, whole_word_masking: bool = False):
+                max_predictions_per_seq: int = 20, whole_word_masking: bool = False,
+                common: frozenset[int] = frozenset(), pass_over: float = 0.0):
     """BERT's masked-LM corruption of one example.
 
     Returns ``(masked_ids, positions, labels, kinds)``; ``positions`` sorted, ``labels`` the original
     ids there, ``kinds`` "mask" / "random" / "keep". Special tokens are never picked. With
     ``whole_word_masking`` a word (a piece and its following ``##`` pieces) is picked or left whole.
     ``vocab``: a tokenizer or a :class:`VocabInfo`.
+
+    ``common`` and ``pass_over`` (not BERT's rule; off by default): a word whose first piece is in
+    ``common`` (say the most frequent words and the punctuation) goes to the back of the queue with
+    probability ``pass_over``, so more of the blanks fall on content words, which a small model learns
+    last and a student's [MASK] usually stands for. The number of blanks does not change.
     """
     info = _vocab_info(vocab)
     candidates: list[list[int]] = []
@@ -124,6 +130,8 @@ def mask_tokens(token_ids: Sequence[int], rng: random.Random, vocab, masked_lm_p
         else:
             candidates.append([i])
     rng.shuffle(candidates)
+    if common and pass_over:           # a stable sort: the shuffled order stays within each group
+        candidates.sort(key=lambda word: token_ids[word[0]] in common and rng.random() < pass_over)
     num_to_predict = min(max_predictions_per_seq, max(1, int(round(len(token_ids) * masked_lm_prob))))
     output = list(token_ids)
     picked: list[tuple[int, int, str]] = []

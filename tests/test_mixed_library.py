@@ -6,6 +6,7 @@ import pytest
 
 from bertbook.corpus import EVERYDAY_LINE_FILES, LINES_PER_DOCUMENT, load_everyday
 from bertbook.minilm_mlm import EVERYDAY_EVAL_FRACTION, _slice_for, everyday_sentences, task_texts
+from bertbook.tokenizer import load_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -79,3 +80,42 @@ def test_a_mixed_run_reports_each_register_and_mixes_its_batches(tmp_path):
     assert (tmp_path / "mixed" / "best" / "mlm.safetensors").is_file()
     with pytest.raises(ValueError, match="everyday_share"):
         ContinuedPretraining(tmp_path / "bad", steps=1, everyday_share=1.0, log=lambda *_: None)
+
+
+def test_common_words_are_counted_not_listed():
+    from bertbook.minilm_mlm import common_words
+    tok = load_tokenizer("minilm")
+    sentences = [tok.encode(s).ids for s in ["The ship and the sea and the sky.", "The whale, and the sea!"] * 3]
+    common = common_words(sentences, tok, top=2)
+    names = {tok.id_to_token(i) for i in common}
+    assert {"the", "and"} <= names and "sea" not in names and "whale" not in names     # the two most frequent
+    assert {",", ".", "!", "1"} <= names                                # no letter: always common
+    assert not any(n.startswith("[") for n in names if any(c.isalpha() for c in n))   # no [CLS] / [SEP]
+
+
+@pytest.mark.slow
+def test_content_word_run_scores_both_mask_rules_and_may_switch_bf16(tmp_path):
+    """--content-words: the training blanks move off the common words, the held-out scores come in
+    both rules (BERT's and content words only); --bf16 is a speed setting a run may resume with."""
+    from bertbook.minilm_mlm import ContinuedPretraining
+    kw = dict(steps=2, batch_size=8, held_out=16, warmup_steps=1, save_every=1, eval_every=2, everyday_share=0.75,
+              whole_word_masking=True, log=lambda *_: None)
+    run = ContinuedPretraining(tmp_path / "cw", content_words=1.0, **kw)
+    assert run.settings["content_words"] == 1.0 and "the" in {run.tokenizer.id_to_token(i) for i in run.common}
+    blanks = [t for s in range(20) for t in run.batch_for(s)["labels"].flatten().tolist() if t != -100]
+    assert sum(t in run.common for t in blanks) < 0.1 * len(blanks)
+    for register in ("novels", "everyday"):         # same sentences, same number of blanks, other words
+        plain, content = run.eval_sets[register], run.eval_sets[f"{register}_content"]
+        assert [b["input_ids"].shape[0] for b in plain] == [b["input_ids"].shape[0] for b in content]
+        share = [sum(t in run.common for t in labels) / len(labels) for labels in
+                 ([t for b in batches for t in b["labels"].flatten().tolist() if t != -100] for batches in (plain, content))]
+        assert share[0] > 0.4 and share[1] < 0.05
+    run.train(max_minutes=0)                       # one step in float32, then resumed under bf16
+    resumed = ContinuedPretraining(tmp_path / "cw", content_words=1.0, bf16=True, **kw)
+    assert resumed.step == 1
+    history = resumed.train()
+    assert history[-1]["bf16"] is True and set(history[-1]) >= {"novels_content", "everyday_content"}
+    means = [history[-1][r]["mask_accuracy"] for r in ("novels", "novels_content", "everyday", "everyday_content")]
+    assert history[-1]["mask_accuracy"] == pytest.approx(sum(means) / 4)
+    with pytest.raises(ValueError, match="content_words is a probability"):
+        ContinuedPretraining(tmp_path / "bad", content_words=1.5, **kw)

@@ -77,3 +77,54 @@ def test_pretraining_loss_needs_labels_and_returns_no_logits(seed):
     torch.testing.assert_close(out.mlm_loss, kept.mlm_loss, atol=1e-5, rtol=1e-5)
     torch.testing.assert_close(out.mlm_loss, full.mlm_loss, atol=1e-5, rtol=1e-5)
     assert torch.equal(out.loss, out.mlm_loss) and out.nsp_loss is None     # no NSP label: the loss is the MLM loss
+
+
+# --- bfloat16 autocast (minilm-mlm trains with --bf16) and other dtypes ----------------------
+def _loss_and_grads(loss_fn, h, w, b, y, autocast=False):
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        loss = loss_fn(h, w, b, y)
+    loss.backward()
+    grads = h.grad, w.grad, b.grad
+    for t in (h, w, b):
+        t.grad = None
+    return loss.detach().float(), grads
+
+
+def _torch_reference(h, w, b, y):
+    return F.cross_entropy(F.linear(h, w, b), y)
+
+
+def test_bf16_autocast_runs_and_matches_torch_under_autocast():
+    """Under autocast the product runs in bfloat16 (as F.linear's does) and the softmax in float32;
+    every gradient comes back in its parameter's dtype (float32 here), close to torch's own."""
+    inputs = _inputs(n=24, hidden=32, vocab=500)
+    loss, grads = _loss_and_grads(masked_lm_loss, *inputs, autocast=True)
+    ref_loss, ref_grads = _loss_and_grads(_torch_reference, *inputs, autocast=True)
+    exact_loss, exact_grads = _loss_and_grads(masked_lm_loss, *inputs)
+    assert all(g.dtype == torch.float32 for g in grads)
+    torch.testing.assert_close(loss, ref_loss, rtol=1e-2, atol=1e-2)
+    torch.testing.assert_close(loss, exact_loss, rtol=1e-2, atol=1e-2)     # bfloat16 rounding, nothing more
+    for g, r, e in zip(grads, ref_grads, exact_grads):     # element-wise, two bfloat16 roundings differ
+        assert (g - r).norm() / r.norm() < 0.03 and (g - e).norm() / e.norm() < 0.03
+
+
+def test_bf16_hidden_with_float32_weights_keeps_each_dtype():
+    """A bfloat16 hidden vector (a layer that ran under autocast) and the float32 embedding table."""
+    h, w, b, y = _inputs(n=24, hidden=32, vocab=500)
+    h16 = h.detach().bfloat16().requires_grad_()
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = masked_lm_loss(h16, w, b, y)
+    loss.backward()
+    assert h16.grad.dtype == torch.bfloat16 and w.grad.dtype == torch.float32 and b.grad.dtype == torch.float32
+    assert torch.isfinite(loss) and torch.isfinite(w.grad).all()
+
+
+def test_float64_stays_float64():
+    h, w, b, y = (t.double() if t.is_floating_point() else t for t in _inputs())
+    h, w, b = (t.detach().requires_grad_() for t in (h, w, b))
+    loss = masked_lm_loss(h, w, b, y)
+    grads = torch.autograd.grad(loss, [h, w, b])
+    ref_grads = torch.autograd.grad(F.cross_entropy(F.linear(h, w, b), y), [h, w, b])
+    assert loss.dtype == torch.float64 and all(g.dtype == torch.float64 for g in grads)
+    for g, r in zip(grads, ref_grads):
+        torch.testing.assert_close(g, r)

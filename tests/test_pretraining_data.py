@@ -160,6 +160,25 @@ def test_mask_tokens_respects_budget_and_is_seeded(tok):
     assert len(mask_tokens(ids, random.Random(1), tok, masked_lm_prob=0.5, max_predictions_per_seq=3)[1]) == 3
 
 
+def test_content_word_masking_moves_blanks_not_their_number(tok):
+    """``common`` + ``pass_over``: the same number of blanks, fewer on common words; off (the
+    default, BERT's rule) it draws exactly what it drew before the option existed."""
+    ids = tok.encode("the whale swam under the ship and the sailors cheered loudly at the sea",
+                     add_special_tokens=True).ids
+    common = frozenset(tok.token_to_id(w) for w in ("the", "and", "at", "under"))
+    plain = mask_tokens(ids, random.Random(3), tok, masked_lm_prob=0.3)
+    assert mask_tokens(ids, random.Random(3), tok, masked_lm_prob=0.3, common=common, pass_over=0.0) == plain
+    on_common = {False: 0, True: 0}
+    for seed in range(200):
+        for pass_over in (False, True):
+            _, positions, labels, _ = mask_tokens(ids, random.Random(seed), tok, masked_lm_prob=0.3,
+                                                  common=common, pass_over=float(pass_over))
+            assert len(positions) == len(plain[1])                        # as many blanks either way
+            on_common[pass_over] += sum(label in common for label in labels)
+    assert on_common[False] > 300             # 7 of 15 words are common: about 0.47 x 4 x 200 by chance
+    assert on_common[True] == 0               # pass_over 1: a content word is always left to take
+
+
 def test_dynamic_masking_keeps_pairs_changes_masks():
     docs, t = synthetic(n_docs=3, n_sent=60)
     static = create_pretraining_examples(docs, t, max_seq_length=48, seed=1)
