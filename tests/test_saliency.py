@@ -68,10 +68,15 @@ def test_gradient_x_input_matches_transformers(mlm, minilm_dir):
 
 
 def test_integrated_gradients_are_complete(mlm):
-    """Sundararajan et al.'s completeness: the scores add up to f(x) - f(baseline)."""
+    """Sundararajan et al.'s completeness: the scores add up to f(x) - f(baseline), in the limit of many
+    steps (the midpoint rule's error shrinks as the steps grow: with the shipped minilm-mlm on this
+    sentence, about 15% at 32 steps and under 1% at 256)."""
     model, tok = mlm
-    scores, delta = integrated_gradients(model, tok, TEXT, steps=32, return_delta=True)
-    assert abs(scores.sum() - delta) < 0.02 * abs(delta)
+    errors = {}
+    for steps in (32, 256):
+        scores, delta = integrated_gradients(model, tok, TEXT, steps=steps, return_delta=True)
+        errors[steps] = abs(scores.sum() - delta) / abs(delta)
+    assert errors[256] < 0.02 and errors[256] < errors[32], errors
     tokens = tok.encode(TEXT).tokens
     assert all(scores[i] == 0 for i, t in enumerate(tokens) if t in ("[CLS]", "[SEP]", "[MASK]"))
     with pytest.raises(ValueError, match="steps"):
