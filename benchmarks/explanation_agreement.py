@@ -4,7 +4,7 @@ For each cloze sentence (data/cloze/cloze_sentences.tsv: 28 novel-style, 47 ever
 its [MASK], compute the four attributions of ``bertbook.saliency`` (last-layer attention, attention
 rollout, gradient x input, integrated gradients) and the occlusion drop of every word, and write
 them to JSON; lesson 7 reads the file and plots ``saliency.faithfulness`` of it. Deterministic (no
-random numbers; eval mode). About a minute on one thread.
+random numbers; eval mode). About a minute on two threads.
 
     python benchmarks/explanation_agreement.py --threads 1            # writes data/results/lesson7_explanations.json
 """
@@ -31,7 +31,8 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--model", default="minilm-mlm")
-    parser.add_argument("--steps", type=int, default=32, help="integrated-gradients steps")
+    parser.add_argument("--steps", type=int, default=128,
+                        help="integrated-gradients steps (128: the sums are within a few % of f(x) - f(baseline))")
     parser.add_argument("--limit", type=int, default=None, help="only the first N sentences (a quick try)")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)

@@ -115,11 +115,13 @@ def gradient_x_input(model, tokenizer, text: str, target_id: int | None = None) 
     return (grad * x).sum(-1)[0].detach().cpu().numpy()
 
 
-def integrated_gradients(model, tokenizer, text: str, target_id: int | None = None, steps: int = 32,
+def integrated_gradients(model, tokenizer, text: str, target_id: int | None = None, steps: int = 128,
                          return_delta: bool = False):
     """Integrated gradients per token (signed), midpoint rule with ``steps`` points on the path from the
     baseline (words -> the [PAD] row; [CLS], [SEP], [MASK] kept) to the sentence. With
-    ``return_delta``, also ``f(x) - f(baseline)``, which the scores add up to (completeness)."""
+    ``return_delta``, also ``f(x) - f(baseline)``, which the scores add up to (completeness) as the
+    steps grow: check it, as Sundararajan et al. advise. On minilm-mlm and the widget's sentence the
+    sum was 15% off at 32 steps and 3.6% at 128 (the default), 0.85% at 256."""
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive integer, got {steps!r}.")
     if target_id is None:
@@ -148,7 +150,7 @@ def integrated_gradients(model, tokenizer, text: str, target_id: int | None = No
     return scores
 
 
-def explanations(model, tokenizer, text: str, steps: int = 32) -> dict:
+def explanations(model, tokenizer, text: str, steps: int = 128) -> dict:
     """Four answers to "which words did the prediction at the [MASK] use?" (``METHODS``) and the referee,
     ``"occlusion"``, each as a distribution over the tokens (absolute values, summing to 1):
     ``{"tokens", "position", "answer", name: [T] array, ...}``."""
