@@ -59,7 +59,8 @@ def test_neighbours_follow_a_typed_sentence_a_clicked_word_and_the_layer(lesson1
     before = _listing(box)[1]
     started = time.monotonic()
     buttons.nth(1).click()                                                       # "need"
-    query, rows = _wait_for(lambda: (l := _listing(box))[0] == "need" and l, "the neighbours of 'need'")
+    # the query line and the list are two updates: wait for both (the label alone raced the list once)
+    query, rows = _wait_for(lambda: (l := _listing(box))[0] == "need" and l[1] != before and l, "the neighbours of 'need'")
     print(f"\n{nb.frontend}: a click answered in {time.monotonic() - started:.2f} s")
     assert len(rows) == 8 and rows != before
     scores = [s for s, _ in rows]
