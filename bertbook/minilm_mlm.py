@@ -293,10 +293,11 @@ class ContinuedPretraining:
         # held-out masks follow the training's rule (whole words or single pieces), drawn once; with
         # --content-words a second set per register puts every blank it can on a content word
         self.eval_sets = {}
+        rules = {"": 0.0, **({"_content": 1.0} if content_words else {})}      # suffix -> pass_over
         for register, sentences in (("novels", self.held_out_sentences), ("everyday", held_out_everyday)):
-            for name, pass_over in ((register, 0.0), (f"{register}_content", 1.0 if content_words else None)):
-                if sentences and pass_over is not None:
-                    rng = random.Random(seed + 1)
+            for suffix, pass_over in rules.items():
+                if sentences:
+                    name, rng = register + suffix, random.Random(seed + 1)
                     self.eval_sets[name] = [
                         masked_batch(sentences[i:i + 64], self.vocab, rng,
                                      whole_word_masking=bool(everyday_share and whole_word_masking),
