@@ -1,11 +1,13 @@
 """A small cloze test: did the model learn language, or only word frequencies?
 
-``data/cloze/cloze_sentences.tsv`` holds 40 simple sentences written for bertbook (none of them is
-in the library the models trained on, which a test checks), each with one [MASK] and the words that
-would fit there: 28 in the style of the novels (set "novels") and 12 of everyday English (set
-"everyday", added with the 43 more books). A model scores a hit when an acceptable word is among its top ``k``
-predictions. A model that always answers with the most frequent words ("the", ",", ".") scores 0:
-the answers are content words that only the context can suggest.
+``data/cloze/cloze_sentences.tsv`` holds simple sentences written for bertbook, each with one [MASK]
+and the words that would fit there, in two sets: "novels" (28, in the style of the books the first
+models read) and "everyday" (47 of modern English: 12 written with the 43 more books, 35 more with the
+everyday library, each before any model trained on that text answered it). None of them is in the
+training text (``tests/test_fill_mask.py`` checks the books and the everyday library). A model scores a
+hit when an acceptable word is among its top ``k`` predictions. A model that always answers with the
+most frequent words ("the", ",", ".") scores 0: the answers are content words that only the context
+can suggest (``tests/test_fill_mask.py`` holds the set sizes to these numbers).
 """
 from __future__ import annotations
 
@@ -49,7 +51,7 @@ class ClozeResult:
         return self.hits / self.total
 
     def by_set(self) -> dict:
-        """``{set: (hits, total)}``, e.g. ``{"novels": (16, 28), "everyday": (3, 12)}``."""
+        """``{set: (hits, total)}``, e.g. ``{"novels": (16, 28), "everyday": (20, 47)}``."""
         out = {}
         for (*_, hit), name in zip(self.rows, self.sets):
             hits, total = out.get(name, (0, 0))

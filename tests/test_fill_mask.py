@@ -41,6 +41,8 @@ def library_text():
 def test_cloze_set_is_large_enough_and_well_formed():
     items = load_cloze()
     assert len(items) >= 40
+    sizes = {name: sum(item.set == name for item in items) for name in ("novels", "everyday")}
+    assert sizes == {"novels": 28, "everyday": 47} and len(items) == 75, "bertbook/cloze.py's docstring gives these sizes"
     assert all(item.sentence.count("[MASK]") == 1 and item.acceptable for item in items)
     assert len({item.sentence for item in items}) == len(items)
 
