@@ -8,19 +8,25 @@ CARD = "data/pretrained/minilm-mlm/card.json"
 BEFORE = "data/pretrained/minilm-mlm/card_novels_only.json"
 RUN2_CARD = "data/pretrained/minilm-mlm/card_everyday_bert_masks.json"
 RUN2 = "data/pretrained/minilm-mlm/everyday_run.json"
+RUN3 = "data/pretrained/minilm-mlm/content_run.json"           # run 3; METRICS is run 4, the shipped weights
+RUN3_CARD = "data/pretrained/minilm-mlm/card_content_words.json"
 
 
 def out(cell, pattern, **kw):
     return output_value(L7, cell, pattern, **kw)
 
 
-def hist(step_index, register, key):
-    return json_value(METRICS, "history", step_index, register, key)
+def hist(step_index, register, key, path=METRICS):
+    return json_value(path, "history", step_index, register, key)
+
+
+def hours(path):
+    return lambda: json_value(path, "wall_clock_s")() / 3600
 
 
 def sentences_read():
-    """Runs 2 and 3 together (run 1 read the novels only): steps x batch size."""
-    return (json_value(METRICS, "steps")() + json_value(RUN2, "steps")()) * json_value(METRICS, "batch_size")()
+    """Runs 2 to 4 together (run 1 read the novels only): steps x batch size."""
+    return sum(json_value(path, "steps")() for path in (RUN2, RUN3, METRICS)) * json_value(METRICS, "batch_size")()
 
 
 def cloze(path, register, key):
@@ -29,39 +35,50 @@ def cloze(path, register, key):
 
 QUOTES = [
     Quote(L7, "a punctuation mark with probability\n{cw} when it chooses the blanks", cw=json_value(METRICS, "content_words")),
-    Quote(L7, "had held-out\ntop-1 {e:.3f} on everyday text with BERT's blanks, but {ec:.3f} when every blank is a content\n"
+    Quote(L7, "had held-out top-1 {e:.3f} on everyday text with BERT's blanks, but {ec:.3f} when every blank is a content\n"
               "word ({n:.3f} and {nc:.3f} on the novels)",
-          e=hist(0, "everyday", "mask_accuracy"), ec=hist(0, "everyday_content", "mask_accuracy"),
-          n=hist(0, "novels", "mask_accuracy"), nc=hist(0, "novels_content", "mask_accuracy")),
+          e=hist(0, "everyday", "mask_accuracy", RUN3), ec=hist(0, "everyday_content", "mask_accuracy", RUN3),
+          n=hist(0, "novels", "mask_accuracy", RUN3), nc=hist(0, "novels_content", "mask_accuracy", RUN3)),
     Quote(L7, "In\n{steps:,} steps of the third run, top-1 on content words rose to {ec:.3f} on everyday text and\n"
               "{nc:.3f} on the novels; with BERT's blanks everyday text rose too (to {e:.3f}) and the novels fell a\n"
-              "little (to {n:.3f})", steps=json_value(METRICS, "steps"),
-          ec=hist(-1, "everyday_content", "mask_accuracy"), nc=hist(-1, "novels_content", "mask_accuracy"),
+              "little (to {n:.3f})", steps=json_value(RUN3, "steps"),
+          ec=hist(-1, "everyday_content", "mask_accuracy", RUN3), nc=hist(-1, "novels_content", "mask_accuracy", RUN3),
+          e=hist(-1, "everyday", "mask_accuracy", RUN3), n=hist(-1, "novels", "mask_accuracy", RUN3)),
+    Quote(L7, "the\nrule and {steps:,} more steps", steps=json_value(RUN3, "steps")),
+    Quote(L7, "(content words on everyday text: {a:.3f} at its start,\n{b:.3f} after 500 steps), nearly back by step 2,000 "
+              "({c:.3f})", a=hist(0, "everyday_content", "mask_accuracy"), b=hist(1, "everyday_content", "mask_accuracy"),
+          c=hist(4, "everyday_content", "mask_accuracy")),
+    Quote(L7, "content-word top-1 {ec:.3f} on everyday text and {nc:.3f} on the novels, and {e:.3f} and {n:.3f} with BERT's\n"
+              "blanks", ec=hist(-1, "everyday_content", "mask_accuracy"), nc=hist(-1, "novels_content", "mask_accuracy"),
           e=hist(-1, "everyday", "mask_accuracy"), n=hist(-1, "novels", "mask_accuracy")),
-    Quote(L7, "the\nrule and {steps:,} more steps", steps=json_value(METRICS, "steps")),
+    Quote(L7, "with the same rule and {fewer:,}\nsteps fewer, managed {e1} and {e5}",
+          fewer=lambda: json_value(METRICS, "steps")(), e1=cloze(RUN3_CARD, "everyday", "top1"),
+          e5=cloze(RUN3_CARD, "everyday", "top5")),
+    Quote(L7, "against {a} and {b}\nfor the third run", a=cloze(RUN3_CARD, "novels", "top1"), b=cloze(RUN3_CARD, "novels", "top5")),
+    Quote(L7, "rose from\n{a:.3f} to {b:.3f} in the third run and from {c:.3f} to {d:.3f} in the fourth",
+          a=hist(0, "novels_content", "mask_accuracy", RUN3), b=hist(-1, "novels_content", "mask_accuracy", RUN3),
+          c=hist(0, "novels_content", "mask_accuracy"), d=hist(-1, "novels_content", "mask_accuracy")),
     Quote(L7, "last 1,000 steps had moved everyday top-1 by\n{d:.3f})",
           d=lambda: json_value(RUN2, "history", -1, "everyday", "mask_accuracy")()
           - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
-    Quote(L7, "the {h2:.1f} and {h3:.1f} hours the two runs\ntook", h2=lambda: json_value(RUN2, "wall_clock_s")() / 3600,
-          h3=lambda: json_value(METRICS, "wall_clock_s")() / 3600),
-    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU in the last two runs, on {n:,} sentences",
-          h=lambda: (json_value(METRICS, "wall_clock_s")() + json_value(RUN2, "wall_clock_s")()) / 3600,
-          n=sentences_read),
+    Quote(L7, "the {h2:.1f}, {h3:.1f} and {h4:.1f} hours the last three runs took", h2=hours(RUN2), h3=hours(RUN3),
+          h4=hours(METRICS)),
+    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU in the last three runs, on {n:,} sentences",
+          h=lambda: hours(RUN2)() + hours(RUN3)() + hours(METRICS)(), n=sentences_read),
     Quote(L7, "Scale still\nmatters**: {n:,} sentences on a CPU",
           n=sentences_read),
     Quote(L7, "gets `paris` ({p:.2f}) first", p=out("60ea56b2", r"paris (\d\.\d\d)")),
-    Quote(L7, "`dog` is third for the first ({p:.2f}, after `man` and `boy`)", p=out("fa02c6a0", r"dog (\d\.\d\d)")),
+    Quote(L7, "`dog` comes first for the first gap ({p:.2f})", p=out("fa02c6a0", r"^dog (\d\.\d\d)")),
     Quote(L7, "has the right word\nfirst for {e1} and an acceptable word in its top 5 for {e5}",
           e1=cloze(CARD, "everyday", "top1"), e5=cloze(CARD, "everyday", "top5")),
-    Quote(L7, "with BERT's blanks, managed {r1} and {r5}, and the first, novels-only version {b1} and {b5}. On the {nn}\n"
-              "novel-style sentences the shipped version has {n1} right first and {n5} in the top 5, against {o1} and {o5}",
+    Quote(L7, "with BERT's blanks, {r1} and {r5};\nand the first, novels-only version {b1} and {b5}. On the {nn}\n"
+              "novel-style sentences the shipped version has {n1} right first and {n5} in the top 5, against {t1} and {t5}\n"
+              "for the third run and {o1} and {o5} for the second",
+          t1=cloze(RUN3_CARD, "novels", "top1"), t5=cloze(RUN3_CARD, "novels", "top5"),
           r1=cloze(RUN2_CARD, "everyday", "top1"), r5=cloze(RUN2_CARD, "everyday", "top5"),
           b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5"), nn=cloze(CARD, "novels", "n"),
           n1=cloze(CARD, "novels", "top1"), n5=cloze(CARD, "novels", "top5"),
           o1=cloze(RUN2_CARD, "novels", "top1"), o5=cloze(RUN2_CARD, "novels", "top5")),
-    Quote(L7, "content words rose from\n{a:.3f} to {b:.3f}, on BERT's blanks it fell from {c:.3f} to {d:.3f})",
-          a=hist(0, "novels_content", "mask_accuracy"), b=hist(-1, "novels_content", "mask_accuracy"),
-          c=hist(0, "novels", "mask_accuracy"), d=hist(-1, "novels", "mask_accuracy")),
     Quote(L7, "right first {e1} of {en}, top 5 {e5} of {en}; the\n  novels-only version: {b1} and {b5}",
           e1=cloze(CARD, "everyday", "top1"), e5=cloze(CARD, "everyday", "top5"), en=cloze(CARD, "everyday", "n"),
           b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5")),
@@ -75,9 +92,12 @@ QUOTES = [
           c=out("452668d5", r"median rank of the answer(?:\s+\d+){3}\s+(\d+)", convert=int),
           d=out("452668d5", r"median rank of the answer(?:\s+\d+){4}\s+(\d+)", convert=int),
           e=out("452668d5", r"median rank of the answer(?:\s+\d+){5}\s+(\d+)", convert=int)),
-    Quote(L7, "top word already after layer 5 for {k} of the {n} sentences",
+    Quote(L7, "already the top word after layer 5 for {k} of the {n} sentences (after layers 2, 3 and 4 for {a}, {b} and {c}",
           k=out("452668d5", r"answer already top-1(?:\s+\d+){5}\s+(\d+)", convert=int),
-          n=out("452668d5", r"of (\d+)", convert=int)),
+          n=out("452668d5", r"of (\d+)", convert=int),
+          a=out("452668d5", r"answer already top-1(?:\s+\d+){2}\s+(\d+)", convert=int),
+          b=out("452668d5", r"answer already top-1(?:\s+\d+){3}\s+(\d+)", convert=int),
+          c=out("452668d5", r"answer already top-1(?:\s+\d+){4}\s+(\d+)", convert=int)),
     Quote(L7, "probability stays small ({p:.3f} at the top)",
           p=out("452668d5", r"mean probability(?:\s+[\d.]+){6}\s+([\d.]+)")),
     Quote(L7, "puts its largest share, {a:.2f}, on", a=out("b70ced6d", r"last-layer attention (\d\.\d\d)")),
