@@ -14,6 +14,30 @@ def everyday():
     return load_everyday()
 
 
+@pytest.fixture(scope="module")
+def tokenized_once():
+    """The runs below build ContinuedPretraining four times, and each would tokenize the whole
+    library (about 480,000 sentences, most of a test's time). The result depends only on the
+    arguments besides the tokenizer, which is always MiniLM's, so it is computed once here; what
+    the trainer does with the sentences is unchanged."""
+    import bertbook.minilm_mlm as minilm_mlm
+    cache = {}
+
+    def cached(function):
+        def wrapper(tokenizer, *args, **kwargs):
+            assert tokenizer.get_vocab_size() == 30522, "the trainer tokenizes with MiniLM's vocabulary"
+            key = (function.__name__, args, tuple(sorted(kwargs.items())))
+            if key not in cache:
+                cache[key] = function(tokenizer, *args, **kwargs)
+            return tuple(list(part) for part in cache[key])       # fresh lists: a run may not change the cache
+        return wrapper
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("library_sentences", "everyday_sentences"):
+            patch.setattr(minilm_mlm, name, cached(getattr(minilm_mlm, name)))
+        yield cache
+
+
 def test_every_everyday_file_is_read_as_documents(everyday):
     files = {d.name.split("/")[0] for d in everyday}
     assert files == {"sgd_dialogues", "taskmaster4_dialogues", "onestop_elementary", "onestop_intermediate",
@@ -63,7 +87,7 @@ def test_batches_mix_the_pools_in_order_and_wrap():
 
 
 @pytest.mark.slow
-def test_a_mixed_run_reports_each_register_and_mixes_its_batches(tmp_path):
+def test_a_mixed_run_reports_each_register_and_mixes_its_batches(tmp_path, tokenized_once):
     from bertbook.minilm_mlm import ContinuedPretraining
     run = ContinuedPretraining(tmp_path / "mixed", steps=2, batch_size=8, held_out=16, warmup_steps=1, save_every=2,
                                eval_every=2, everyday_share=0.75, whole_word_masking=True, log=lambda *_: None)
@@ -94,7 +118,7 @@ def test_common_words_are_counted_not_listed():
 
 
 @pytest.mark.slow
-def test_content_word_run_scores_both_mask_rules_and_may_switch_bf16(tmp_path):
+def test_content_word_run_scores_both_mask_rules_and_may_switch_bf16(tmp_path, tokenized_once):
     """--content-words: the training blanks move off the common words, the held-out scores come in
     both rules (BERT's and content words only); --bf16 is a speed setting a run may resume with."""
     from bertbook.minilm_mlm import ContinuedPretraining
