@@ -45,8 +45,8 @@ QUOTES = [
           ec=hist(-1, "everyday_content", "mask_accuracy", RUN3), nc=hist(-1, "novels_content", "mask_accuracy", RUN3),
           e=hist(-1, "everyday", "mask_accuracy", RUN3), n=hist(-1, "novels", "mask_accuracy", RUN3)),
     Quote(L7, "the\nrule and {steps:,} more steps", steps=json_value(RUN3, "steps")),
-    Quote(L7, "(content words on everyday text: {a:.3f} at its start,\n{b:.3f} after 500 steps), nearly back by step 2,000 "
-              "({c:.3f})", a=hist(0, "everyday_content", "mask_accuracy"), b=hist(1, "everyday_content", "mask_accuracy"),
+    Quote(L7, "(content words on everyday\ntext: {a:.3f} at its start, {b:.3f} after 500 steps); the score was nearly back by "
+              "step 2,000 ({c:.3f})", a=hist(0, "everyday_content", "mask_accuracy"), b=hist(1, "everyday_content", "mask_accuracy"),
           c=hist(4, "everyday_content", "mask_accuracy")),
     Quote(L7, "content-word top-1 {ec:.3f} on everyday text and {nc:.3f} on the novels, and {e:.3f} and {n:.3f} with BERT's\n"
               "blanks", ec=hist(-1, "everyday_content", "mask_accuracy"), nc=hist(-1, "novels_content", "mask_accuracy"),
