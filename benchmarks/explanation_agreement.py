@@ -6,7 +6,7 @@ rollout, gradient x input, integrated gradients) and the occlusion drop of every
 them to JSON; lesson 7 reads the file and plots ``saliency.faithfulness`` of it. Deterministic (no
 random numbers; eval mode). About a minute on two threads.
 
-    python benchmarks/explanation_agreement.py --threads 1            # writes data/results/lesson7_explanations.json
+    python benchmarks/explanation_agreement.py --threads 2            # writes data/results/lesson7_explanations.json
 """
 from __future__ import annotations
 

@@ -300,14 +300,15 @@ class ContinuedPretraining:
         self.eval_sets = {}
         rules = {"": 0.0, **({"_content": 1.0} if content_words else {})}      # suffix -> pass_over
         for register, sentences in (("novels", self.held_out_sentences), ("everyday", held_out_everyday)):
+            if not sentences:
+                continue
             for suffix, pass_over in rules.items():
-                if sentences:
-                    name, rng = register + suffix, random.Random(seed + 1)
-                    self.eval_sets[name] = [
-                        masked_batch(sentences[i:i + 64], self.vocab, rng,
-                                     whole_word_masking=bool(everyday_share and whole_word_masking),
-                                     common=self.common, pass_over=pass_over)
-                        for i in range(0, len(sentences), 64)]
+                rng = random.Random(seed + 1)           # each rule starts its draw from the same seed
+                self.eval_sets[register + suffix] = [
+                    masked_batch(sentences[i:i + 64], self.vocab, rng,
+                                 whole_word_masking=bool(everyday_share and whole_word_masking),
+                                 common=self.common, pass_over=pass_over)
+                    for i in range(0, len(sentences), 64)]
         self.eval_batches = self.eval_sets["novels"]
         # the new head starts from nothing, so it learns faster than the pretrained layers
         self.optimizer = adamw(self.model, lr, weight_decay=0.01, lr_of=lambda name: head_lr if name in HEAD_PARAMS else None)

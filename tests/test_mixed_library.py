@@ -16,7 +16,7 @@ def everyday():
 
 @pytest.fixture(scope="module")
 def tokenized_once():
-    """The runs below build ContinuedPretraining four times, and each would tokenize the whole
+    """The runs below build ContinuedPretraining three times, and each would tokenize the whole
     library (about 480,000 sentences, most of a test's time). The result depends only on the
     arguments besides the tokenizer, which is always MiniLM's, so it is computed once here; what
     the trainer does with the sentences is unchanged."""
