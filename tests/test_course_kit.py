@@ -412,7 +412,9 @@ def _notebook(path: Path, *cells) -> Path:
     return path
 
 
-BROKEN_LIMIT_S = 90      # per notebook: the endless loop runs this long; importing torch took 30+ s at load 15
+# per notebook, kernel start included: the endless loop runs this long. The setup cell (kernel start and
+# importing torch) takes about 5 s on an idle 2-core machine, 30+ s at load 15: raise it there.
+BROKEN_LIMIT_S = int(os.environ.get("BERTBOOK_BROKEN_LIMIT", 40))
 
 
 @pytest.fixture(scope="module")
