@@ -1,17 +1,12 @@
 """Lesson 7's quoted numbers, each read from the saved output it comes from (or the model's
 metrics.json and cards), so that retraining minilm-mlm fails the suite until the prose follows."""
+import re
+
 from prose_numbers import Quote, json_value, output_value
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, cloze, hours,
+                                 kept, sentences_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
-METRICS = "data/pretrained/minilm-mlm/metrics.json"
-CARD = "data/pretrained/minilm-mlm/card.json"
-BEFORE = "data/pretrained/minilm-mlm/card_novels_only.json"
-RUN2_CARD = "data/pretrained/minilm-mlm/card_everyday_bert_masks.json"
-RUN2 = "data/pretrained/minilm-mlm/everyday_run.json"
-RUN3 = "data/pretrained/minilm-mlm/content_run.json"           # run 3; METRICS is run 5, the shipped weights
-RUN4 = "data/pretrained/minilm-mlm/more_steps_run.json"
-RUN4_CARD = "data/pretrained/minilm-mlm/card_more_steps.json"
-RUN3_CARD = "data/pretrained/minilm-mlm/card_content_words.json"
 
 
 def out(cell, pattern, **kw):
@@ -22,29 +17,14 @@ def hist(step_index, register, key, path=METRICS):
     return json_value(path, "history", step_index, register, key)
 
 
-def hours(path):
-    return lambda: json_value(path, "wall_clock_s")() / 3600
-
-
-def sentences_read():
-    """Runs 2 to 5 together (run 1 read the novels only): steps x batch size."""
-    return sum(json_value(path, "steps")() for path in (RUN2, RUN3, RUN4, METRICS)) * json_value(METRICS, "batch_size")()
-
-
-def kept(register, key, path=METRICS):
-    """The held-out score of the weights a run kept (its best_step)."""
-    return lambda: next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())[register][key]
+ATTENTION_DROP = out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+([\d.]+)")   # drop when its top word is hidden
+RANDOM_DROP = out("9c4a3e87", r"random word\s+([\d.]+)")
 
 
 def wide_spreads():
     """The sds of the agreement table above 1: all methods but rollout (and the random floor)."""
-    import re
     text = out("9c4a3e87", r"(?s)(.*)", convert=str)()
     return [x for x in map(float, re.findall(r"± ([\d.]+)", text)) if x > 1]
-
-
-def cloze(path, register, key):
-    return json_value(path, "cloze", register, key)
 
 
 QUOTES = [
@@ -138,10 +118,8 @@ QUOTES = [
           s=out("9c4a3e87", r"integrated gradients\s+[\d.]+ ± [\d.]+\s+([\d.]+)")),
     Quote(L7, "Last-layer attention's top word costs {a:.2f}, {x:.1f} times a random word's {r:.2f}, and is occlusion's top\n"
               "word in {s:.0%}; rollout's top word costs less than a random word ({o:.2f}); plain gradient × input ({g:.2f})",
-          a=out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+([\d.]+)"),
-          r=out("9c4a3e87", r"random word\s+([\d.]+)"),
+          a=ATTENTION_DROP, r=RANDOM_DROP,
           s=out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+[\d.]+ ± [\d.]+\s+([\d.]+)"),
-          x=lambda: out("9c4a3e87", r"attention \(last layer, heads averaged\)\s+([\d.]+)")()
-          / out("9c4a3e87", r"random word\s+([\d.]+)")(),
+          x=lambda: ATTENTION_DROP() / RANDOM_DROP(),
           o=out("9c4a3e87", r"attention rollout\s+([\d.]+)"), g=out("9c4a3e87", r"gradient x input\s+([\d.]+)")),
 ]

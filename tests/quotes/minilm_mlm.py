@@ -3,41 +3,16 @@ model cards, which `tests/test_lesson_7.py` checks against a live cloze run), th
 the held-out scores (read from the runs' metrics). Retraining the model fails these until the prose
 follows."""
 from prose_numbers import Quote, json_value
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, cloze, hours,
+                                 kept, sentences_read, total)
 
 README = "README.md"
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
-FOLDER = "data/pretrained/minilm-mlm/"
-CARD = FOLDER + "card.json"                          # run 5, the shipped weights
-RUN4_CARD = FOLDER + "card_more_steps.json"          # run 4: run 3's settings, 6,000 more steps
-RUN3_CARD = FOLDER + "card_content_words.json"       # run 3: the first with blanks on content words
-RUN2_CARD = FOLDER + "card_everyday_bert_masks.json"  # run 2: everyday English, BERT's blanks
-BEFORE = FOLDER + "card_novels_only.json"             # run 1: the novels only
 TINY = "data/pretrained/bertbook-tiny/card.json"
-METRICS = FOLDER + "metrics.json"
-RUN2 = FOLDER + "everyday_run.json"
-RUN3 = FOLDER + "content_run.json"
-RUN4 = FOLDER + "more_steps_run.json"
-
-
-def total(key, *paths):
-    return lambda: sum(json_value(path, key)() for path in paths)
-
-
-def cloze(path, register, key):
-    return json_value(path, "cloze", register, key)
-
-
-def hours(path, key):
-    return lambda: json_value(path, key)() / 3600
 
 
 def last(register, key, path=METRICS):
     return json_value(path, "history", -1, register, key)
-
-
-def best(register, key, path=METRICS):
-    """The held-out score of the weights a run kept (its best_step)."""
-    return lambda: next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())[register][key]
 
 
 def lr_text(path, key):
@@ -76,14 +51,14 @@ QUOTES = [
           share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"),
           h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, METRICS)() / 3600),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, at about {r:.1f} of the "
-                        "2 cores", h=hours(RUN3, "wall_clock_s"), c=hours(RUN3, "cpu_s"),
+                        "2 cores", h=hours(RUN3), c=hours(RUN3, "cpu_s"),
           r=lambda: json_value(RUN3, "cpu_s")() / json_value(RUN3, "wall_clock_s")()),
     Quote(MODEL_README, "Wall-clock\n   **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about\n   {r:.1f} of "
-                        "the 2 cores", h=hours(RUN4, "wall_clock_s"), c=hours(RUN4, "cpu_s"),
+                        "the 2 cores", h=hours(RUN4), c=hours(RUN4, "cpu_s"),
           r=lambda: json_value(RUN4, "cpu_s")() / json_value(RUN4, "wall_clock_s")()),
     Quote(MODEL_README, "`--seed {seed}`; the held-out sentences", seed=json_value(RUN4, "seed")),
     Quote(MODEL_README, "set to 6,000 at step 300. Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, "
-                        "at about {r:.1f} of the 2 cores", h=hours(METRICS, "wall_clock_s"), c=hours(METRICS, "cpu_s"),
+                        "at about {r:.1f} of the 2 cores", h=hours(METRICS), c=hours(METRICS, "cpu_s"),
           r=lambda: json_value(METRICS, "cpu_s")() / json_value(METRICS, "wall_clock_s")()),
     Quote(MODEL_README, "(`--seed {seed}`, and again a new draw", seed=json_value(METRICS, "seed")),
     Quote(MODEL_README, "the peak learning rate halved to {lr} (head {hl})", lr=lr_text(METRICS, "lr"),
@@ -102,18 +77,18 @@ QUOTES = [
           up=lambda: next(r["step"] for r in json_value(METRICS, "history")()[1:] if r["everyday_content"]["mask_accuracy"]
                           > json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")())),
     Quote(MODEL_README, "content words {a:.3f} to {b:.3f}, against {c:.3f} to {d:.3f})",
-          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), b=best("everyday_content", "mask_accuracy"),
+          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), b=kept("everyday_content", "mask_accuracy"),
           c=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"),
-          d=best("everyday_content", "mask_accuracy", RUN4)),
+          d=kept("everyday_content", "mask_accuracy", RUN4)),
     Quote(MODEL_README, "run 5\n  has {a:+d} and {b:+d} everyday sentences against run 4 (first, top 5), {c:+d} and {d:+d} novel-style",
           a=lambda: cloze(CARD, "everyday", "top1")() - cloze(RUN4_CARD, "everyday", "top1")(),
           b=lambda: cloze(CARD, "everyday", "top5")() - cloze(RUN4_CARD, "everyday", "top5")(),
           c=lambda: cloze(CARD, "novels", "top1")() - cloze(RUN4_CARD, "novels", "top1")(),
           d=lambda: cloze(CARD, "novels", "top5")() - cloze(RUN4_CARD, "novels", "top5")()),
     Quote(MODEL_README, "read about\n{n:.1f} million sentences on a CPU",
-          n=lambda: total("steps", RUN2, RUN3, RUN4, METRICS)() * json_value(METRICS, "batch_size")() / 1e6),
+          n=lambda: sentences_read() / 1e6),
     Quote(MODEL_README, "whole-word masking, {s:,} steps; {h:.1f} h of\n   training loop and {c:.1f} h of CPU time recorded",
-          s=json_value(RUN2, "steps"), h=hours(RUN2, "wall_clock_s"), c=hours(RUN2, "cpu_s")),
+          s=json_value(RUN2, "steps"), h=hours(RUN2), c=hours(RUN2, "cpu_s")),
     card_row("these weights (run 5)", CARD),
     card_row("run 4 (more steps)", RUN4_CARD),
     card_row("run 3 (content words)", RUN3_CARD),
@@ -147,10 +122,10 @@ QUOTES = [
     Quote(MODEL_README, "Run 5 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
                         "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
                         "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(METRICS, "best_step"),
-          ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=best("everyday_content", "mask_accuracy"),
-          nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=best("novels_content", "mask_accuracy"),
-          e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=best("everyday", "mask_accuracy"),
-          n0=json_value(METRICS, "history", 0, "novels", "mask_accuracy"), n=best("novels", "mask_accuracy")),
+          ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy"),
+          nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy"),
+          e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy"),
+          n0=json_value(METRICS, "history", 0, "novels", "mask_accuracy"), n=kept("novels", "mask_accuracy")),
     Quote(MODEL_README, "Run 4 moved content-word top-1 from {ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} "
                         "on the novels; with BERT's blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.",
           ec0=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"), ec=last("everyday_content", "mask_accuracy", RUN4),
@@ -159,6 +134,5 @@ QUOTES = [
           n0=json_value(RUN4, "history", 0, "novels", "mask_accuracy"), n=last("novels", "mask_accuracy", RUN4)),
     Quote(MODEL_README, "(run 2's last\n  1,000 steps moved everyday top-1 with BERT's blanks by only {d:.3f})",
           d=lambda: last("everyday", "mask_accuracy", RUN2)() - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
-    Quote(MODEL_README, "Runs 2 to 5 read {n:,} sentences",
-          n=lambda: total("steps", RUN2, RUN3, RUN4, METRICS)() * json_value(METRICS, "batch_size")()),
+    Quote(MODEL_README, "Runs 2 to 5 read {n:,} sentences", n=sentences_read),
 ]

@@ -1,0 +1,36 @@
+"""minilm-mlm's records, shared by the minilm_mlm and lesson07 registries (a file starting with "_" is
+not a registry): where each run's metrics and card live, and the values both quote from them."""
+from prose_numbers import json_value
+
+FOLDER = "data/pretrained/minilm-mlm/"
+METRICS = FOLDER + "metrics.json"                    # run 5, the shipped weights
+CARD = FOLDER + "card.json"
+RUN4 = FOLDER + "more_steps_run.json"                # run 4: run 3's settings, 6,000 more steps
+RUN4_CARD = FOLDER + "card_more_steps.json"
+RUN3 = FOLDER + "content_run.json"                   # run 3: the first with blanks on content words
+RUN3_CARD = FOLDER + "card_content_words.json"
+RUN2 = FOLDER + "everyday_run.json"                  # run 2: everyday English, BERT's blanks
+RUN2_CARD = FOLDER + "card_everyday_bert_masks.json"
+BEFORE = FOLDER + "card_novels_only.json"            # run 1: the novels only
+
+
+def cloze(path, register, key):
+    return json_value(path, "cloze", register, key)
+
+
+def total(key, *paths):
+    return lambda: sum(json_value(path, key)() for path in paths)
+
+
+def hours(path, key="wall_clock_s"):
+    return lambda: json_value(path, key)() / 3600
+
+
+def kept(register, key, path=METRICS):
+    """The held-out score of the weights a run kept (its best_step)."""
+    return lambda: next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())[register][key]
+
+
+def sentences_read():
+    """Runs 2 to 5 together (run 1 read the novels only): steps x batch size."""
+    return total("steps", RUN2, RUN3, RUN4, METRICS)() * json_value(METRICS, "batch_size")()
