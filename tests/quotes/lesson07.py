@@ -3,8 +3,8 @@ metrics.json and cards), so that retraining minilm-mlm fails the suite until the
 import re
 
 from prose_numbers import Quote, json_value, output_value
-from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, cloze, hours,
-                                 kept, sentences_read)
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
+                                 RUN5_CARD, cloze, hours, kept, sentences_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 
@@ -45,31 +45,55 @@ QUOTES = [
     Quote(L7, "content-word top-1 {ec:.3f} on everyday text and {nc:.3f} on the novels, and {e:.3f} and {n:.3f} with BERT's\n"
               "blanks", ec=hist(-1, "everyday_content", "mask_accuracy", RUN4), nc=hist(-1, "novels_content", "mask_accuracy", RUN4),
           e=hist(-1, "everyday", "mask_accuracy", RUN4), n=hist(-1, "novels", "mask_accuracy", RUN4)),
-    Quote(L7, "It did not quite ({a:.3f} at its start, {b:.3f} after 500 steps)", a=hist(0, "everyday_content", "mask_accuracy"),
-          b=hist(1, "everyday_content", "mask_accuracy")),
+    Quote(L7, "It did not quite ({a:.3f} at its start, {b:.3f} after 500 steps)",
+          a=hist(0, "everyday_content", "mask_accuracy", RUN5), b=hist(1, "everyday_content", "mask_accuracy", RUN5)),
     Quote(L7, "at step {s:,}, the weights it kept, content-word top-1 {ec:.3f} on everyday text\nand {nc:.3f} on the novels, "
-              "and {e:.3f} and {n:.3f} with BERT's blanks", s=json_value(METRICS, "best_step"),
-          ec=kept("everyday_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy"),
+              "and {e:.3f} and {n:.3f} with BERT's blanks", s=json_value(RUN5, "best_step"),
+          ec=kept("everyday_content", "mask_accuracy", RUN5), nc=kept("novels_content", "mask_accuracy", RUN5),
+          e=kept("everyday", "mask_accuracy", RUN5), n=kept("novels", "mask_accuracy", RUN5)),
+    Quote(L7, "a sixth, the\nshipped one, from the fifth with {share:.0%} of each batch everyday English",
+          share=json_value(METRICS, "everyday_share")),
+    Quote(L7, "went on from the fifth's weights at the same rate with {share:.0%} of each\nbatch everyday English instead of "
+              "{before:.0%}", share=json_value(METRICS, "everyday_share"), before=json_value(RUN5, "everyday_share")),
+    Quote(L7, "The warm-up dip came again ({a:.3f} at its start, {b:.3f} after 500 steps), the mean of the four columns\n"
+              "passed its start only at step {up:,}, and the weights it kept, step {s:,}, are only a little above\n"
+              "where it started: content-word top-1 {ec:.3f} on everyday text, while the novels' content words went\n"
+              "down, from {nc0:.3f} to {nc:.3f} (it read fewer book sentences per batch); with BERT's blanks {e:.3f} and {n:.3f}.",
+          a=hist(0, "everyday_content", "mask_accuracy"), b=hist(1, "everyday_content", "mask_accuracy"),
+          up=lambda: next(r["step"] for r in json_value(METRICS, "history")()[1:]
+                          if r["mask_accuracy"] > json_value(METRICS, "history", 0, "mask_accuracy")()),
+          s=json_value(METRICS, "best_step"), ec=kept("everyday_content", "mask_accuracy"),
+          nc0=hist(0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy"),
           e=kept("everyday", "mask_accuracy"), n=kept("novels", "mask_accuracy")),
-    Quote(L7, "with the same rule at twice\nthe peak learning rate and {fewer:,} steps fewer, managed {e1} and {e5}; the third, "
-              "{fewer3:,} steps fewer, {t1} and\n{t5};", fewer=json_value(METRICS, "steps"),
+    Quote(L7, "The fifth run, with {share:.0%} everyday batches and\n{f5:,} steps fewer, managed {a1} and {a5}; the fourth, at "
+              "twice the peak learning rate and {f4:,} steps\nfewer, {e1} and {e5}; the third, {f3:,} steps fewer, {t1} and {t5};",
+          share=json_value(RUN5, "everyday_share"), f5=json_value(METRICS, "steps"),
+          a1=cloze(RUN5_CARD, "everyday", "top1"), a5=cloze(RUN5_CARD, "everyday", "top5"),
+          f4=lambda: json_value(METRICS, "steps")() + json_value(RUN5, "steps")(),
           e1=cloze(RUN4_CARD, "everyday", "top1"), e5=cloze(RUN4_CARD, "everyday", "top5"),
-          fewer3=lambda: json_value(METRICS, "steps")() + json_value(RUN4, "steps")(),
+          f3=lambda: json_value(METRICS, "steps")() + json_value(RUN5, "steps")() + json_value(RUN4, "steps")(),
           t1=cloze(RUN3_CARD, "everyday", "top1"), t5=cloze(RUN3_CARD, "everyday", "top5")),
-    Quote(L7, "against {a} and {b}\nfor the fourth run, {c} and {d} for the third", a=cloze(RUN4_CARD, "novels", "top1"),
-          b=cloze(RUN4_CARD, "novels", "top5"), c=cloze(RUN3_CARD, "novels", "top1"), d=cloze(RUN3_CARD, "novels", "top5")),
+    Quote(L7, "has {n1} right first and {n5} in the top 5, as the fifth run\nhad, against {a} and {b} for the fourth run, {c} and "
+              "{d} for the third",
+          n1=lambda: cloze(CARD, "novels", "top1")() if cloze(CARD, "novels", "top1")() == cloze(RUN5_CARD, "novels", "top1")() else -1,
+          n5=lambda: cloze(CARD, "novels", "top5")() if cloze(CARD, "novels", "top5")() == cloze(RUN5_CARD, "novels", "top5")() else -1,
+          a=cloze(RUN4_CARD, "novels", "top1"), b=cloze(RUN4_CARD, "novels", "top5"),
+          c=cloze(RUN3_CARD, "novels", "top1"), d=cloze(RUN3_CARD, "novels", "top5")),
     Quote(L7, "rose from {a:.3f} to {b:.3f} in the third run, from {c:.3f} to {d:.3f} in the fourth and from\n"
-              "{e:.3f} to {f:.3f} in the fifth)",
+              "{e:.3f} to {f:.3f} in the fifth, and went from {g:.3f} to {h:.3f} in the sixth)",
           a=hist(0, "novels_content", "mask_accuracy", RUN3), b=hist(-1, "novels_content", "mask_accuracy", RUN3),
           c=hist(0, "novels_content", "mask_accuracy", RUN4), d=hist(-1, "novels_content", "mask_accuracy", RUN4),
-          e=hist(0, "novels_content", "mask_accuracy"), f=kept("novels_content", "mask_accuracy")),
+          e=hist(0, "novels_content", "mask_accuracy", RUN5), f=kept("novels_content", "mask_accuracy", RUN5),
+          g=hist(0, "novels_content", "mask_accuracy"), h=kept("novels_content", "mask_accuracy")),
+    Quote(L7, "everyday English for {share:.0%} of its batches ({last:.0%} in the last run)",
+          share=json_value(RUN5, "everyday_share"), last=json_value(METRICS, "everyday_share")),
     Quote(L7, "last 1,000 steps had moved everyday top-1 by\n{d:.3f})",
           d=lambda: json_value(RUN2, "history", -1, "everyday", "mask_accuracy")()
           - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
-    Quote(L7, "the {h2:.1f}, {h3:.1f}, {h4:.1f}\nand {h5:.1f} hours the last four runs took", h2=hours(RUN2), h3=hours(RUN3),
-          h4=hours(RUN4), h5=hours(METRICS)),
-    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU in the last four runs, on {n:,} sentences",
-          h=lambda: hours(RUN2)() + hours(RUN3)() + hours(RUN4)() + hours(METRICS)(), n=sentences_read),
+    Quote(L7, "the {h2:.1f}, {h3:.1f}, {h4:.1f}, {h5:.1f} and {h6:.1f} hours the last five runs took", h2=hours(RUN2),
+          h3=hours(RUN3), h4=hours(RUN4), h5=hours(RUN5), h6=hours(METRICS)),
+    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU in the last five runs, on {n:,} sentences",
+          h=lambda: hours(RUN2)() + hours(RUN3)() + hours(RUN4)() + hours(RUN5)() + hours(METRICS)(), n=sentences_read),
     Quote(L7, "Scale still\nmatters**: {n:,} sentences on a CPU",
           n=sentences_read),
     Quote(L7, "gets `paris` ({p:.2f}) first", p=out("60ea56b2", r"paris (\d\.\d\d)")),
@@ -86,10 +110,10 @@ QUOTES = [
     Quote(L7, "right first {e1} of {en}, top 5 {e5} of {en}; the\n  novels-only version: {b1} and {b5}",
           e1=cloze(CARD, "everyday", "top1"), e5=cloze(CARD, "everyday", "top5"), en=cloze(CARD, "everyday", "n"),
           b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5")),
-    Quote(L7, "(rank {a} at best, after layer 2; {b} after layer 5)",
-          a=lambda: min(out("141a9e5a", pattern, convert=int)() for pattern in
-                        [r"embeddings\s+\S+\s+(\d+)"] + [rf"layer {k}\s+\S+\s+(\d+)" for k in range(1, 6)]),
-          b=out("141a9e5a", r"layer 5\s+\S+\s+(\d+)", convert=int)),
+    Quote(L7, "is\nrank {e} after the embeddings and already rank {a} after layer 1, then falls back ({c} after layer 3,\n"
+              "{d} after layer 4, {f} after layer 5)", e=out("141a9e5a", r"embeddings\s+\S+\s+(\d+)", convert=int),
+          a=out("141a9e5a", r"layer 1\s+\S+\s+(\d+)", convert=int), c=out("141a9e5a", r"layer 3\s+\S+\s+(\d+)", convert=int),
+          d=out("141a9e5a", r"layer 4\s+\S+\s+(\d+)", convert=int), f=out("141a9e5a", r"layer 5\s+\S+\s+(\d+)", convert=int)),
     Quote(L7, "median\nrank of {e} (at reading 0", e=out("452668d5", r"median rank of the answer\s+(\d+)", convert=int)),
     Quote(L7, "median rank of {a} after layer 1, {c} after layer 3, {d} after layer 4 and {e} after layer 5",
           a=out("452668d5", r"median rank of the answer\s+\d+\s+(\d+)", convert=int),
@@ -106,7 +130,7 @@ QUOTES = [
           p=out("452668d5", r"mean probability(?:\s+[\d.]+){6}\s+([\d.]+)")),
     Quote(L7, "puts its largest share, {a:.2f}, on", a=out("b70ced6d", r"last-layer attention (\d\.\d\d)")),
     Quote(L7, "puts {a:.2f} on `[CLS]` and spreads the rest thinly", a=out("b70ced6d", r"rollout (\d\.\d\d)")),
-    Quote(L7, "hiding *lit*\nlowers log p(`light`) by {a:.2f}, more than any other word (*the*: {b:.2f})",
+    Quote(L7, "hiding *lit*\nlowers log p(`fire`) by {a:.2f}, more than any other word (*the*: {b:.2f})",
           a=out("b70ced6d", r" lit (-?\d\.\d\d)"), b=out("b70ced6d", r" the (-?\d\.\d\d)")),
     Quote(L7, "here are all {n} cloze sentences", n=out("9c4a3e87", r"\((\d+) sentences", convert=int)),
     Quote(L7, "(sd {lo:.1f} to {hi:.1f} for most methods)", lo=lambda: min(wide_spreads()), hi=lambda: max(wide_spreads())),

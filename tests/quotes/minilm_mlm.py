@@ -3,8 +3,8 @@ model cards, which `tests/test_lesson_7.py` checks against a live cloze run), th
 the held-out scores (read from the runs' metrics). Retraining the model fails these until the prose
 follows."""
 from prose_numbers import Quote, json_value
-from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, cloze, hours,
-                                 kept, sentences_read, total)
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
+                                 RUN5_CARD, cloze, hours, kept, sentences_read, total)
 
 README = "README.md"
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
@@ -20,6 +20,20 @@ def lr_text(path, key):
     return lambda: f"{json_value(path, key)():.1e}".replace(".0e", "e").replace("e-0", "e-")
 
 
+def same(*values):
+    """A value the prose gives once for several runs: if the runs differ, the quote cannot match."""
+    return lambda: values[0]() if len({v() for v in values}) == 1 else "(the runs differ)"
+
+
+def read_per_step(everyday: bool):
+    """Sentences of one register that runs 2 to 6 read: per run, steps x that register's share of a batch."""
+    out = 0
+    for path in (RUN2, RUN3, RUN4, RUN5, METRICS):
+        batch, n_everyday = json_value(path, "batch_size")(), round(json_value(path, "batch_size")() * json_value(path, "everyday_share")())
+        out += json_value(path, "steps")() * (n_everyday if everyday else batch - n_everyday)
+    return out
+
+
 def card_row(label, path):
     return Quote(MODEL_README, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
                  e1=cloze(path, "everyday", "top1"), e5=cloze(path, "everyday", "top5"), en=cloze(path, "everyday", "n"),
@@ -32,6 +46,9 @@ QUOTES = [
           e1=cloze(CARD, "everyday", "top1"), en=cloze(CARD, "everyday", "n"), n1=cloze(CARD, "novels", "top1"),
           nn=cloze(CARD, "novels", "n"), e5=cloze(CARD, "everyday", "top5"), n5=cloze(CARD, "novels", "top5")),
     Quote(README, "The version before, after\n{s:,} steps on content words, got {e1} of {en} and {n1} of {nn} right first",
+          s=total("steps", RUN3, RUN4, RUN5), e1=cloze(RUN5_CARD, "everyday", "top1"), en=cloze(RUN5_CARD, "everyday", "n"),
+          n1=cloze(RUN5_CARD, "novels", "top1"), nn=cloze(RUN5_CARD, "novels", "n")),
+    Quote(README, "after {s:,}, {e1} of {en} and\n{n1} of {nn};",
           s=total("steps", RUN3, RUN4), e1=cloze(RUN4_CARD, "everyday", "top1"), en=cloze(RUN4_CARD, "everyday", "n"),
           n1=cloze(RUN4_CARD, "novels", "top1"), nn=cloze(RUN4_CARD, "novels", "n")),
     Quote(README, "after its first\n{s:,}, it got {e1} of {en} and {n1} of {nn} right first",
@@ -46,10 +63,11 @@ QUOTES = [
     Quote(README, "Our tiny model pretrained from scratch gets {e1} of {en} and\n{n1} of {nn} right first",
           e1=cloze(TINY, "everyday", "top1"), en=cloze(TINY, "everyday", "n"), n1=cloze(TINY, "novels", "top1"),
           nn=cloze(TINY, "novels", "n")),
-    Quote(README, "the last\n{steps:,} steps with most blanks on content words", steps=total("steps", RUN3, RUN4, METRICS)),
-    Quote(README, "--everyday-share {share} --content-words {cw}`, {h:.1f} h on a shared 2-core CPU in four runs",
+    Quote(README, "70% everyday English ({share:.0%} in the last run), the last\n{steps:,} steps with most blanks on content words",
+          share=json_value(METRICS, "everyday_share"), steps=total("steps", RUN3, RUN4, RUN5, METRICS)),
+    Quote(README, "--everyday-share {share} --content-words {cw}`, {h:.1f} h on a shared 2-core CPU in five runs",
           share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"),
-          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, METRICS)() / 3600),
+          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, RUN5, METRICS)() / 3600),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, at about {r:.1f} of the "
                         "2 cores", h=hours(RUN3), c=hours(RUN3, "cpu_s"),
           r=lambda: json_value(RUN3, "cpu_s")() / json_value(RUN3, "wall_clock_s")()),
@@ -58,38 +76,40 @@ QUOTES = [
           r=lambda: json_value(RUN4, "cpu_s")() / json_value(RUN4, "wall_clock_s")()),
     Quote(MODEL_README, "`--seed {seed}`; the held-out sentences", seed=json_value(RUN4, "seed")),
     Quote(MODEL_README, "set to 6,000 at step 300. Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, "
-                        "at about {r:.1f} of the 2 cores", h=hours(METRICS), c=hours(METRICS, "cpu_s"),
-          r=lambda: json_value(METRICS, "cpu_s")() / json_value(METRICS, "wall_clock_s")()),
-    Quote(MODEL_README, "(`--seed {seed}`, and again a new draw", seed=json_value(METRICS, "seed")),
-    Quote(MODEL_README, "the peak learning rate halved to {lr} (head {hl})", lr=lr_text(METRICS, "lr"),
-          hl=lr_text(METRICS, "head_lr")),
-    Quote(MODEL_README, "run 5: {lr} and {hl})", lr=lr_text(METRICS, "lr"), hl=lr_text(METRICS, "head_lr")),
+                        "at about {r:.1f} of the 2 cores", h=hours(RUN5), c=hours(RUN5, "cpu_s"),
+          r=lambda: json_value(RUN5, "cpu_s")() / json_value(RUN5, "wall_clock_s")()),
+    Quote(MODEL_README, "(`--seed {seed}`, and again a new draw", seed=json_value(RUN5, "seed")),
+    Quote(MODEL_README, "the peak learning rate halved to {lr} (head {hl})", lr=lr_text(RUN5, "lr"),
+          hl=lr_text(RUN5, "head_lr")),
+    Quote(MODEL_README, "runs 5 and 6: {lr} and {hl})", lr=same(lr_text(RUN5, "lr"), lr_text(METRICS, "lr")),
+          hl=same(lr_text(RUN5, "head_lr"), lr_text(METRICS, "head_lr"))),
     Quote(MODEL_README, "Run 5 against run 4:** one change, half the peak learning rate ({lr}), for {s:,} more steps",
-          lr=lr_text(METRICS, "lr"), s=json_value(METRICS, "steps")),
+          lr=lr_text(RUN5, "lr"), s=json_value(RUN5, "steps")),
     Quote(MODEL_README, "top-1 {a:.3f} at its start, {b:.3f} after 500 steps: a drop of {d5:.3f}, against {d4:.3f} in run 4),\n"
                         "  and it took until step {up:,} to pass its start again",
-          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"),
-          b=json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy"),
-          d5=lambda: json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")()
-          - json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy")(),
+          a=json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy"),
+          b=json_value(RUN5, "history", 1, "everyday_content", "mask_accuracy"),
+          d5=lambda: json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy")()
+          - json_value(RUN5, "history", 1, "everyday_content", "mask_accuracy")(),
           d4=lambda: json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy")()
           - json_value(RUN4, "history", 1, "everyday_content", "mask_accuracy")(),
-          up=lambda: next(r["step"] for r in json_value(METRICS, "history")()[1:] if r["everyday_content"]["mask_accuracy"]
-                          > json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")())),
+          up=lambda: next(r["step"] for r in json_value(RUN5, "history")()[1:] if r["everyday_content"]["mask_accuracy"]
+                          > json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy")())),
     Quote(MODEL_README, "content words {a:.3f} to {b:.3f}, against {c:.3f} to {d:.3f})",
-          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), b=kept("everyday_content", "mask_accuracy"),
+          a=json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy"), b=kept("everyday_content", "mask_accuracy", RUN5),
           c=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"),
           d=kept("everyday_content", "mask_accuracy", RUN4)),
     Quote(MODEL_README, "run 5\n  has {a:+d} and {b:+d} everyday sentences against run 4 (first, top 5), {c:+d} and {d:+d} novel-style",
-          a=lambda: cloze(CARD, "everyday", "top1")() - cloze(RUN4_CARD, "everyday", "top1")(),
-          b=lambda: cloze(CARD, "everyday", "top5")() - cloze(RUN4_CARD, "everyday", "top5")(),
-          c=lambda: cloze(CARD, "novels", "top1")() - cloze(RUN4_CARD, "novels", "top1")(),
-          d=lambda: cloze(CARD, "novels", "top5")() - cloze(RUN4_CARD, "novels", "top5")()),
+          a=lambda: cloze(RUN5_CARD, "everyday", "top1")() - cloze(RUN4_CARD, "everyday", "top1")(),
+          b=lambda: cloze(RUN5_CARD, "everyday", "top5")() - cloze(RUN4_CARD, "everyday", "top5")(),
+          c=lambda: cloze(RUN5_CARD, "novels", "top1")() - cloze(RUN4_CARD, "novels", "top1")(),
+          d=lambda: cloze(RUN5_CARD, "novels", "top5")() - cloze(RUN4_CARD, "novels", "top5")()),
     Quote(MODEL_README, "read about\n{n:.1f} million sentences on a CPU",
           n=lambda: sentences_read() / 1e6),
     Quote(MODEL_README, "whole-word masking, {s:,} steps; {h:.1f} h of\n   training loop and {c:.1f} h of CPU time recorded",
           s=json_value(RUN2, "steps"), h=hours(RUN2), c=hours(RUN2, "cpu_s")),
-    card_row("these weights (run 5)", CARD),
+    card_row("these weights (run 6)", CARD),
+    card_row("run 5 (half the learning rate)", RUN5_CARD),
     card_row("run 4 (more steps)", RUN4_CARD),
     card_row("run 3 (content words)", RUN3_CARD),
     card_row("run 2 (BERT's blanks)", RUN2_CARD),
@@ -101,7 +121,7 @@ QUOTES = [
             nc1=last("novels_content", "mask_accuracy", path), nc5=last("novels_content", "mask_top5", path),
             e1=last("everyday", "mask_accuracy", path), e5=last("everyday", "mask_top5", path),
             ec1=last("everyday_content", "mask_accuracy", path), ec5=last("everyday_content", "mask_top5", path))
-      for path in (METRICS, RUN4, RUN3)],
+      for path in (METRICS, RUN5, RUN4, RUN3)],
     Quote(MODEL_README, "| {step:,} | {nl:.2f} | {n1:.3f} | {n5:.3f} | {el:.2f} | {e1:.3f} | {e5:.3f} |",
           step=json_value(RUN2, "history", -1, "step"),
           nl=last("novels", "mlm_loss", RUN2), n1=last("novels", "mask_accuracy", RUN2),
@@ -113,19 +133,28 @@ QUOTES = [
           ec=json_value(RUN3, "history", 0, "everyday_content", "mask_accuracy"),
           n=json_value(RUN3, "history", 0, "novels", "mask_accuracy"),
           nc=json_value(RUN3, "history", 0, "novels_content", "mask_accuracy")),
-    Quote(MODEL_README, "(run 3: step {s3:,} of\n  {n3:,}; run 4: step {s4:,} of {n4:,}; run 5, shipped: step {s5:,} of {n5:,})",
+    Quote(MODEL_README, "(run 3: step {s3:,} of\n  {n3:,}; run 4: step {s4:,} of {n4:,}; run 5: step {s5:,} of {n5:,}; run 6, shipped: "
+                        "step {s6:,} of {n6:,})",
           s3=json_value(RUN3, "best_step"), n3=json_value(RUN3, "steps"), s4=json_value(RUN4, "best_step"),
-          n4=json_value(RUN4, "steps"), s5=json_value(METRICS, "best_step"), n5=json_value(METRICS, "steps")),
+          n4=json_value(RUN4, "steps"), s5=json_value(RUN5, "best_step"), n5=json_value(RUN5, "steps"),
+          s6=json_value(METRICS, "best_step"), n6=json_value(METRICS, "steps")),
     Quote(MODEL_README, "In run 3, with BERT's blanks the novels lost {a:.3f} of top-1 and everyday text\ngained {b:.3f}",
           a=lambda: json_value(RUN3, "history", 0, "novels", "mask_accuracy")() - last("novels", "mask_accuracy", RUN3)(),
           b=lambda: last("everyday", "mask_accuracy", RUN3)() - json_value(RUN3, "history", 0, "everyday", "mask_accuracy")()),
-    Quote(MODEL_README, "Run 5 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
+    Quote(MODEL_README, "Run 6 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
                         "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
                         "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(METRICS, "best_step"),
           ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy"),
           nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy"),
           e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy"),
           n0=json_value(METRICS, "history", 0, "novels", "mask_accuracy"), n=kept("novels", "mask_accuracy")),
+    Quote(MODEL_README, "Run 5 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
+                        "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
+                        "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(RUN5, "best_step"),
+          ec0=json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy", RUN5),
+          nc0=json_value(RUN5, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy", RUN5),
+          e0=json_value(RUN5, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy", RUN5),
+          n0=json_value(RUN5, "history", 0, "novels", "mask_accuracy"), n=kept("novels", "mask_accuracy", RUN5)),
     Quote(MODEL_README, "Run 4 moved content-word top-1 from {ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} "
                         "on the novels; with BERT's blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.",
           ec0=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"), ec=last("everyday_content", "mask_accuracy", RUN4),
@@ -134,5 +163,31 @@ QUOTES = [
           n0=json_value(RUN4, "history", 0, "novels", "mask_accuracy"), n=last("novels", "mask_accuracy", RUN4)),
     Quote(MODEL_README, "(run 2's last\n  1,000 steps moved everyday top-1 with BERT's blanks by only {d:.3f})",
           d=lambda: last("everyday", "mask_accuracy", RUN2)() - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
-    Quote(MODEL_README, "Runs 2 to 5 read {n:,} sentences", n=sentences_read),
+    Quote(MODEL_README, "Run 6 against run 5:** one change, {share:.0%} of each batch everyday English instead of {before:.0%}, for\n"
+                        "  {s:,} more steps at run 5's rate", share=json_value(METRICS, "everyday_share"),
+          before=json_value(RUN5, "everyday_share"), s=json_value(METRICS, "steps")),
+    Quote(MODEL_README, "(everyday content-word top-1 {a:.3f} at its start, {b:.3f} after 500 steps: a drop of\n  {d:.3f}), and the "
+                        "mean of the four held-out scores passed its start only at step {up:,}. The weights it\n  kept (step {s:,}) "
+                        "are above run 5's by {m:.3f} in that mean: everyday content words {ec0:.3f} to\n  {ec:.3f} and BERT's blanks "
+                        "{e0:.3f} to {e:.3f}, while the novels' content words went from {nc0:.3f} to\n  {nc:.3f}",
+          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"),
+          b=json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy"),
+          d=lambda: json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")()
+          - json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy")(),
+          up=lambda: next(r["step"] for r in json_value(METRICS, "history")()[1:]
+                          if r["mask_accuracy"] > json_value(METRICS, "history", 0, "mask_accuracy")()),
+          s=json_value(METRICS, "best_step"),
+          m=lambda: next(r for r in json_value(METRICS, "history")() if r["step"] == json_value(METRICS, "best_step")())["mask_accuracy"]
+          - json_value(METRICS, "history", 0, "mask_accuracy")(),
+          ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy"),
+          e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy"),
+          nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy")),
+    Quote(MODEL_README, "On the cloze set run 6 has {a:+d} and {b:+d} everyday sentences\n  against run 5 (first, top 5), {c:+d} and "
+                        "{d:+d} novel-style ones",
+          a=lambda: cloze(CARD, "everyday", "top1")() - cloze(RUN5_CARD, "everyday", "top1")(),
+          b=lambda: cloze(CARD, "everyday", "top5")() - cloze(RUN5_CARD, "everyday", "top5")(),
+          c=lambda: cloze(CARD, "novels", "top1")() - cloze(RUN5_CARD, "novels", "top1")(),
+          d=lambda: cloze(CARD, "novels", "top5")() - cloze(RUN5_CARD, "novels", "top5")()),
+    Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
+          n=sentences_read, e=lambda: read_per_step(everyday=True) / 205859, b=lambda: read_per_step(everyday=False) / 271339),
 ]
