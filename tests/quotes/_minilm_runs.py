@@ -28,9 +28,30 @@ def hours(path, key="wall_clock_s"):
     return lambda: json_value(path, key)() / 3600
 
 
+def kept_record(path=METRICS):
+    """The held-out evaluation of the weights a run kept (its best_step)."""
+    return next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())
+
+
 def kept(register, key, path=METRICS):
-    """The held-out score of the weights a run kept (its best_step)."""
-    return lambda: next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())[register][key]
+    """The held-out score of the weights a run kept."""
+    return lambda: kept_record(path)[register][key]
+
+
+def passed_start(path=METRICS):
+    """The first evaluation after step 0 whose mean top-1 of the four columns beat step 0's."""
+    return lambda: next(r["step"] for r in json_value(path, "history")()[1:]
+                        if r["mask_accuracy"] > json_value(path, "history", 0, "mask_accuracy")())
+
+
+def cloze_gain(path, before, register, key):
+    """How many more cloze sentences ``path``'s card has than ``before``'s."""
+    return lambda: cloze(path, register, key)() - cloze(before, register, key)()
+
+
+def same(*values):
+    """A value the prose gives once for several runs: if the runs differ, the quote cannot match."""
+    return lambda: values[0]() if len({v() for v in values}) == 1 else "(the runs differ)"
 
 
 def sentences_read():

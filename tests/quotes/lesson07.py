@@ -4,7 +4,7 @@ import re
 
 from prose_numbers import Quote, json_value, output_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, cloze, hours, kept, sentences_read)
+                                 RUN5_CARD, cloze, hours, kept, passed_start, same, sentences_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 
@@ -60,9 +60,7 @@ QUOTES = [
               "where it started: content-word top-1 {ec:.3f} on everyday text, while the novels' content words went\n"
               "down, from {nc0:.3f} to {nc:.3f} (it read fewer book sentences per batch); with BERT's blanks {e:.3f} and {n:.3f}.",
           a=hist(0, "everyday_content", "mask_accuracy"), b=hist(1, "everyday_content", "mask_accuracy"),
-          up=lambda: next(r["step"] for r in json_value(METRICS, "history")()[1:]
-                          if r["mask_accuracy"] > json_value(METRICS, "history", 0, "mask_accuracy")()),
-          s=json_value(METRICS, "best_step"), ec=kept("everyday_content", "mask_accuracy"),
+          up=passed_start(), s=json_value(METRICS, "best_step"), ec=kept("everyday_content", "mask_accuracy"),
           nc0=hist(0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy"),
           e=kept("everyday", "mask_accuracy"), n=kept("novels", "mask_accuracy")),
     Quote(L7, "The fifth run, with {share:.0%} everyday batches and\n{f5:,} steps fewer, managed {a1} and {a5}; the fourth, at "
@@ -75,8 +73,8 @@ QUOTES = [
           t1=cloze(RUN3_CARD, "everyday", "top1"), t5=cloze(RUN3_CARD, "everyday", "top5")),
     Quote(L7, "has {n1} right first and {n5} in the top 5, as the fifth run\nhad, against {a} and {b} for the fourth run, {c} and "
               "{d} for the third",
-          n1=lambda: cloze(CARD, "novels", "top1")() if cloze(CARD, "novels", "top1")() == cloze(RUN5_CARD, "novels", "top1")() else -1,
-          n5=lambda: cloze(CARD, "novels", "top5")() if cloze(CARD, "novels", "top5")() == cloze(RUN5_CARD, "novels", "top5")() else -1,
+          n1=same(cloze(CARD, "novels", "top1"), cloze(RUN5_CARD, "novels", "top1")),
+          n5=same(cloze(CARD, "novels", "top5"), cloze(RUN5_CARD, "novels", "top5")),
           a=cloze(RUN4_CARD, "novels", "top1"), b=cloze(RUN4_CARD, "novels", "top5"),
           c=cloze(RUN3_CARD, "novels", "top1"), d=cloze(RUN3_CARD, "novels", "top5")),
     Quote(L7, "rose from {a:.3f} to {b:.3f} in the third run, from {c:.3f} to {d:.3f} in the fourth and from\n"

@@ -4,7 +4,8 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, cloze, hours, kept, sentences_read, total)
+                                 RUN5_CARD, cloze, cloze_gain, hours, kept, kept_record, passed_start, same,
+                                 sentences_read, total)
 
 README = "README.md"
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
@@ -20,16 +21,12 @@ def lr_text(path, key):
     return lambda: f"{json_value(path, key)():.1e}".replace(".0e", "e").replace("e-0", "e-")
 
 
-def same(*values):
-    """A value the prose gives once for several runs: if the runs differ, the quote cannot match."""
-    return lambda: values[0]() if len({v() for v in values}) == 1 else "(the runs differ)"
-
-
-def read_per_step(everyday: bool):
-    """Sentences of one register that runs 2 to 6 read: per run, steps x that register's share of a batch."""
+def register_sentences_read(everyday: bool):
+    """Sentences of one register that runs 2 to 6 read: per run, steps x that register's part of a batch."""
     out = 0
     for path in (RUN2, RUN3, RUN4, RUN5, METRICS):
-        batch, n_everyday = json_value(path, "batch_size")(), round(json_value(path, "batch_size")() * json_value(path, "everyday_share")())
+        batch = json_value(path, "batch_size")()
+        n_everyday = round(batch * json_value(path, "everyday_share")())
         out += json_value(path, "steps")() * (n_everyday if everyday else batch - n_everyday)
     return out
 
@@ -100,10 +97,8 @@ QUOTES = [
           c=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"),
           d=kept("everyday_content", "mask_accuracy", RUN4)),
     Quote(MODEL_README, "run 5\n  has {a:+d} and {b:+d} everyday sentences against run 4 (first, top 5), {c:+d} and {d:+d} novel-style",
-          a=lambda: cloze(RUN5_CARD, "everyday", "top1")() - cloze(RUN4_CARD, "everyday", "top1")(),
-          b=lambda: cloze(RUN5_CARD, "everyday", "top5")() - cloze(RUN4_CARD, "everyday", "top5")(),
-          c=lambda: cloze(RUN5_CARD, "novels", "top1")() - cloze(RUN4_CARD, "novels", "top1")(),
-          d=lambda: cloze(RUN5_CARD, "novels", "top5")() - cloze(RUN4_CARD, "novels", "top5")()),
+          a=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top1"), b=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top5"),
+          c=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top1"), d=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top5")),
     Quote(MODEL_README, "read about\n{n:.1f} million sentences on a CPU",
           n=lambda: sentences_read() / 1e6),
     Quote(MODEL_README, "whole-word masking, {s:,} steps; {h:.1f} h of\n   training loop and {c:.1f} h of CPU time recorded",
@@ -174,20 +169,16 @@ QUOTES = [
           b=json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy"),
           d=lambda: json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")()
           - json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy")(),
-          up=lambda: next(r["step"] for r in json_value(METRICS, "history")()[1:]
-                          if r["mask_accuracy"] > json_value(METRICS, "history", 0, "mask_accuracy")()),
-          s=json_value(METRICS, "best_step"),
-          m=lambda: next(r for r in json_value(METRICS, "history")() if r["step"] == json_value(METRICS, "best_step")())["mask_accuracy"]
-          - json_value(METRICS, "history", 0, "mask_accuracy")(),
+          up=passed_start(), s=json_value(METRICS, "best_step"),
+          m=lambda: kept_record()["mask_accuracy"] - json_value(METRICS, "history", 0, "mask_accuracy")(),
           ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy"),
           e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy"),
           nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy")),
     Quote(MODEL_README, "On the cloze set run 6 has {a:+d} and {b:+d} everyday sentences\n  against run 5 (first, top 5), {c:+d} and "
                         "{d:+d} novel-style ones",
-          a=lambda: cloze(CARD, "everyday", "top1")() - cloze(RUN5_CARD, "everyday", "top1")(),
-          b=lambda: cloze(CARD, "everyday", "top5")() - cloze(RUN5_CARD, "everyday", "top5")(),
-          c=lambda: cloze(CARD, "novels", "top1")() - cloze(RUN5_CARD, "novels", "top1")(),
-          d=lambda: cloze(CARD, "novels", "top5")() - cloze(RUN5_CARD, "novels", "top5")()),
+          a=cloze_gain(CARD, RUN5_CARD, "everyday", "top1"), b=cloze_gain(CARD, RUN5_CARD, "everyday", "top5"),
+          c=cloze_gain(CARD, RUN5_CARD, "novels", "top1"), d=cloze_gain(CARD, RUN5_CARD, "novels", "top5")),
     Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
-          n=sentences_read, e=lambda: read_per_step(everyday=True) / 205859, b=lambda: read_per_step(everyday=False) / 271339),
+          n=sentences_read, e=lambda: register_sentences_read(everyday=True) / 205859,
+          b=lambda: register_sentences_read(everyday=False) / 271339),
 ]
