@@ -495,6 +495,8 @@ def main(argv: list[str] | None = None) -> None:
         shutil.copyfile(best / MLM_FILE, Path(args.out) / MLM_FILE)     # the best held-out evaluation, not the last
         report = {**run.settings, "command": command.strip(), "torch_threads": torch.get_num_threads(),
                   "best_step": run.best["step"], "wall_clock_s": round(run.elapsed), "cpu_s": round(run.cpu),
+                  # how many sentences each register offers, so "read N times over" follows from the record
+                  "training_sentences": {"books": len(run.train_sentences), "everyday": len(run.everyday_sentences)},
                   "history": run.history}
         (Path(args.out) / "metrics.json").write_text(json.dumps(report, indent=1) + "\n")
         print(f"saved {Path(args.out) / MLM_FILE} (step {run.best['step']}) and metrics.json")

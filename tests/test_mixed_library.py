@@ -106,6 +106,24 @@ def test_a_mixed_run_reports_each_register_and_mixes_its_batches(tmp_path, token
         ContinuedPretraining(tmp_path / "bad", steps=1, everyday_share=1.0, log=lambda *_: None)
 
 
+@pytest.mark.slow
+def test_the_command_records_how_many_sentences_each_register_offers(tmp_path, tokenized_once):
+    """The model README says how many times over each register was read; that needs the pool sizes,
+    which depend on the held-out draw (the seed), so the finished run's record carries them."""
+    import json
+    from bertbook.minilm_mlm import ContinuedPretraining, main
+    args = dict(steps=1, batch_size=8, held_out=16, warmup_steps=1, save_every=1, eval_every=1, everyday_share=0.75,
+                whole_word_masking=True)
+    main(["--steps", "1", "--batch-size", "8", "--held-out", "16", "--warmup-steps", "1", "--save-every", "1",
+          "--eval-every", "1", "--everyday-share", "0.75", "--whole-word-masking",
+          "--run-dir", str(tmp_path / "run"), "--out", str(tmp_path / "final")])
+    report = json.loads((tmp_path / "final" / "metrics.json").read_text())
+    pools = ContinuedPretraining(tmp_path / "again", log=lambda *_: None, **args)
+    assert report["training_sentences"] == {"books": len(pools.train_sentences), "everyday": len(pools.everyday_sentences)}
+    assert min(report["training_sentences"].values()) > 1000
+    assert report["best_step"] in (0, 1) and (tmp_path / "final" / "mlm.safetensors").is_file()
+
+
 def test_common_words_are_counted_not_listed():
     from bertbook.minilm_mlm import common_words
     tok = load_tokenizer("minilm")
