@@ -14,6 +14,8 @@ RUN3_CARD = FOLDER + "card_content_words.json"
 RUN2 = FOLDER + "everyday_run.json"                  # run 2: everyday English, BERT's blanks
 RUN2_CARD = FOLDER + "card_everyday_bert_masks.json"
 BEFORE = FOLDER + "card_novels_only.json"            # run 1: the novels only
+RUN7 = FOLDER + "run7_not_shipped.json"              # run 7: run 6's settings, 6,000 more steps; not shipped
+RUN7_CARD = FOLDER + "card_run7_not_shipped.json"
 
 
 def cloze(path, register, key):

@@ -4,7 +4,7 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, cloze, cloze_gain, hours, kept, kept_record, passed_start, same,
+                                 RUN5_CARD, RUN7, RUN7_CARD, cloze, cloze_gain, hours, kept, kept_record, passed_start, same,
                                  sentences_read, total)
 
 README = "README.md"
@@ -181,4 +181,39 @@ QUOTES = [
     Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
           n=sentences_read, e=lambda: register_sentences_read(everyday=True) / 205859,
           b=lambda: register_sentences_read(everyday=False) / 271339),
+    # the seventh run, not shipped
+    Quote(MODEL_README, "(`--seed {seed}`),\nfor {s:,} steps (`run7_not_shipped.json`", seed=json_value(RUN7, "seed"), s=json_value(RUN7, "steps")),
+    Quote(MODEL_README, "and back to {s:,} at step 1,300 (a misread\nclock), so between steps 1,100 and 1,300 its learning rate fell a "
+                        "little faster than a straight {s:,}-step\nschedule's", s=json_value(RUN7, "steps")),
+    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about\n{r:.1f} of the 2 cores "
+                        "(load average 2 to 4: one 8-minute test", h=hours(RUN7), c=hours(RUN7, "cpu_s"),
+          r=lambda: json_value(RUN7, "cpu_s")() / json_value(RUN7, "wall_clock_s")()),
+    Quote(MODEL_README, "It offered {b:,} training sentences from the\nbooks and {e:,} everyday ones",
+          b=json_value(RUN7, "training_sentences", "books"), e=json_value(RUN7, "training_sentences", "everyday")),
+    Quote(MODEL_README, "(the mean of the four by {d7:.3f}, run 6's by\n{d6:.3f}): it kept step {s:,}, {w}, where the mean of the "
+                        "four\ntop-1 scores is {m:.3f} against {m0:.3f} for run 6's weights on the same sentences\n(everyday content "
+                        "words {ec0:.3f} to {ec:.3f}, BERT's blanks\n{e0:.3f} to {e:.3f}; novels' content words {nc0:.3f} to\n{nc:.3f}, "
+                        "BERT's blanks {n0:.3f} to {n:.3f})",
+          d7=lambda: kept_record(RUN7)["mask_accuracy"] - json_value(RUN7, "history", 0, "mask_accuracy")(),
+          d6=lambda: kept_record()["mask_accuracy"] - json_value(METRICS, "history", 0, "mask_accuracy")(),
+          s=json_value(RUN7, "best_step"),
+          w=lambda: "its last" if json_value(RUN7, "best_step")() == json_value(RUN7, "steps")() else "not its last",
+          m=lambda: kept_record(RUN7)["mask_accuracy"], m0=json_value(RUN7, "history", 0, "mask_accuracy"),
+          ec0=json_value(RUN7, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy", RUN7),
+          e0=json_value(RUN7, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy", RUN7),
+          nc0=json_value(RUN7, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy", RUN7),
+          n0=json_value(RUN7, "history", 0, "novels", "mask_accuracy"), n=kept("novels", "mask_accuracy", RUN7)),
+    Quote(MODEL_README, "everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n(run 6: {b1} and {b5}), novel-style "
+                        "ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5})",
+          a1=cloze(RUN7_CARD, "everyday", "top1"), a5=cloze(RUN7_CARD, "everyday", "top5"), en=cloze(RUN7_CARD, "everyday", "n"),
+          b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5"),
+          n1=cloze(RUN7_CARD, "novels", "top1"), n5=cloze(RUN7_CARD, "novels", "top5"), nn=cloze(RUN7_CARD, "novels", "n"),
+          o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5")),
+    Quote(MODEL_README, "on {n} of them it did not help this time", n=cloze(RUN7_CARD, "everyday", "n")),
+    Quote(MODEL_README, "| {step:,} | {n1:.3f} | {n5:.3f} | {nc1:.3f} | {nc5:.3f} | {e1:.3f} | {e5:.3f} | {ec1:.3f} | {ec5:.3f} |",
+          step=json_value(RUN7, "history", -1, "step"),
+          n1=last("novels", "mask_accuracy", RUN7), n5=last("novels", "mask_top5", RUN7),
+          nc1=last("novels_content", "mask_accuracy", RUN7), nc5=last("novels_content", "mask_top5", RUN7),
+          e1=last("everyday", "mask_accuracy", RUN7), e5=last("everyday", "mask_top5", RUN7),
+          ec1=last("everyday_content", "mask_accuracy", RUN7), ec5=last("everyday_content", "mask_top5", RUN7)),
 ]
