@@ -40,6 +40,16 @@ def kept(register, key, path=METRICS):
     return lambda: kept_record(path)[register][key]
 
 
+def start_and_kept(path=METRICS):
+    """The four held-out top-1 scores at a run's step 0 and at the step it kept, as the quotes name them:
+    ec0/ec (everyday, content words), e0/e (everyday, BERT's blanks), nc0/nc and n0/n (the novels)."""
+    values = {}
+    for short, register in (("ec", "everyday_content"), ("e", "everyday"), ("nc", "novels_content"), ("n", "novels")):
+        values[short + "0"] = json_value(path, "history", 0, register, "mask_accuracy")
+        values[short] = kept(register, "mask_accuracy", path)
+    return values
+
+
 def passed_start(path=METRICS):
     """The first evaluation after step 0 whose mean top-1 of the four columns beat step 0's."""
     return lambda: next(r["step"] for r in json_value(path, "history")()[1:]

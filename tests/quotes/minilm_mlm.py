@@ -5,7 +5,7 @@ follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
                                  RUN5_CARD, RUN7, RUN7_CARD, cloze, cloze_gain, hours, kept, kept_record, passed_start, same,
-                                 sentences_read, total)
+                                 sentences_read, start_and_kept, total)
 
 README = "README.md"
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
@@ -139,17 +139,11 @@ QUOTES = [
     Quote(MODEL_README, "Run 6 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
                         "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
                         "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(METRICS, "best_step"),
-          ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy"),
-          nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy"),
-          e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy"),
-          n0=json_value(METRICS, "history", 0, "novels", "mask_accuracy"), n=kept("novels", "mask_accuracy")),
+          **start_and_kept(METRICS)),
     Quote(MODEL_README, "Run 5 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
                         "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
                         "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(RUN5, "best_step"),
-          ec0=json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy", RUN5),
-          nc0=json_value(RUN5, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy", RUN5),
-          e0=json_value(RUN5, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy", RUN5),
-          n0=json_value(RUN5, "history", 0, "novels", "mask_accuracy"), n=kept("novels", "mask_accuracy", RUN5)),
+          **start_and_kept(RUN5)),
     Quote(MODEL_README, "Run 4 moved content-word top-1 from {ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} "
                         "on the novels; with BERT's blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.",
           ec0=json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy"), ec=last("everyday_content", "mask_accuracy", RUN4),
@@ -199,10 +193,7 @@ QUOTES = [
           s=json_value(RUN7, "best_step"),
           w=lambda: "its last" if json_value(RUN7, "best_step")() == json_value(RUN7, "steps")() else "not its last",
           m=lambda: kept_record(RUN7)["mask_accuracy"], m0=json_value(RUN7, "history", 0, "mask_accuracy"),
-          ec0=json_value(RUN7, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy", RUN7),
-          e0=json_value(RUN7, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy", RUN7),
-          nc0=json_value(RUN7, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy", RUN7),
-          n0=json_value(RUN7, "history", 0, "novels", "mask_accuracy"), n=kept("novels", "mask_accuracy", RUN7)),
+          **start_and_kept(RUN7)),
     Quote(MODEL_README, "everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n(run 6: {b1} and {b5}), novel-style "
                         "ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5})",
           a1=cloze(RUN7_CARD, "everyday", "top1"), a5=cloze(RUN7_CARD, "everyday", "top5"), en=cloze(RUN7_CARD, "everyday", "n"),
