@@ -31,6 +31,11 @@ def register_sentences_read(everyday: bool):
     return out
 
 
+def ec_gain(path):
+    """Everyday content-word top-1 from a run's step 0 to the step it kept."""
+    return lambda: kept("everyday_content", "mask_accuracy", path)() - json_value(path, "history", 0, "everyday_content", "mask_accuracy")()
+
+
 def card_row(label, path):
     return Quote(MODEL_README, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
                  e1=cloze(path, "everyday", "top1"), e5=cloze(path, "everyday", "top5"), en=cloze(path, "everyday", "n"),
@@ -201,6 +206,9 @@ QUOTES = [
           n1=cloze(RUN7_CARD, "novels", "top1"), n5=cloze(RUN7_CARD, "novels", "top5"), nn=cloze(RUN7_CARD, "novels", "n"),
           o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5")),
     Quote(MODEL_README, "on {n} of them it did not help this time", n=cloze(RUN7_CARD, "everyday", "n")),
+    Quote(MODEL_README, "Its everyday content-word gain, {g:.3f}, is {cmp}\nthan run 5's and run 6's",
+          g=ec_gain(RUN7),
+          cmp=lambda: "larger" if all(ec_gain(RUN7)() > ec_gain(path)() for path in (RUN5, METRICS)) else "(not larger)"),
     Quote(MODEL_README, "| {step:,} | {n1:.3f} | {n5:.3f} | {nc1:.3f} | {nc5:.3f} | {e1:.3f} | {e5:.3f} | {ec1:.3f} | {ec5:.3f} |",
           step=json_value(RUN7, "history", -1, "step"),
           n1=last("novels", "mask_accuracy", RUN7), n5=last("novels", "mask_top5", RUN7),
