@@ -50,6 +50,15 @@ def start_and_kept(path=METRICS):
     return values
 
 
+def gain(path=METRICS, register=None):
+    """How far a run's kept weights are above its step 0 in held-out top-1: one register's, or (None) the
+    mean of the four."""
+    def value():
+        start, end = json_value(path, "history", 0)(), kept_record(path)
+        return (end[register] if register else end)["mask_accuracy"] - (start[register] if register else start)["mask_accuracy"]
+    return value
+
+
 def passed_start(path=METRICS):
     """The first evaluation after step 0 whose mean top-1 of the four columns beat step 0's."""
     return lambda: next(r["step"] for r in json_value(path, "history")()[1:]

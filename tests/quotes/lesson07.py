@@ -4,7 +4,7 @@ import re
 
 from prose_numbers import Quote, json_value, output_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, cloze, hours, kept, passed_start, same,
+                                 RUN5_CARD, RUN7, RUN7_CARD, cloze, hours, kept, passed_start, same, start_and_kept,
                                  sentences_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
@@ -155,6 +155,6 @@ QUOTES = [
 
 def _raised(path):
     """How many of the four held-out top-1 scores the kept weights raised over step 0, in words."""
-    up = sum(kept(r, "mask_accuracy", path)() > hist(0, r, "mask_accuracy", path)()
-             for r in ("novels", "novels_content", "everyday", "everyday_content"))
+    values = start_and_kept(path)
+    up = sum(values[short]() > values[short + "0"]() for short in ("ec", "e", "nc", "n"))
     return {4: "all", 3: "all but one", 2: "two", 1: "one", 0: "none"}[up]

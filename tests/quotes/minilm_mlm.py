@@ -4,7 +4,7 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, cloze, cloze_gain, hours, kept, kept_record, passed_start, same,
+                                 RUN5_CARD, RUN7, RUN7_CARD, cloze, cloze_gain, gain, hours, kept, kept_record, passed_start, same,
                                  sentences_read, start_and_kept, total)
 
 README = "README.md"
@@ -29,11 +29,6 @@ def register_sentences_read(everyday: bool):
         n_everyday = round(batch * json_value(path, "everyday_share")())
         out += json_value(path, "steps")() * (n_everyday if everyday else batch - n_everyday)
     return out
-
-
-def ec_gain(path):
-    """Everyday content-word top-1 from a run's step 0 to the step it kept."""
-    return lambda: kept("everyday_content", "mask_accuracy", path)() - json_value(path, "history", 0, "everyday_content", "mask_accuracy")()
 
 
 def card_row(label, path):
@@ -169,7 +164,7 @@ QUOTES = [
           d=lambda: json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")()
           - json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy")(),
           up=passed_start(), s=json_value(METRICS, "best_step"),
-          m=lambda: kept_record()["mask_accuracy"] - json_value(METRICS, "history", 0, "mask_accuracy")(),
+          m=gain(),
           ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy"),
           e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy"),
           nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy")),
@@ -193,8 +188,7 @@ QUOTES = [
                         "four\ntop-1 scores is {m:.3f} against {m0:.3f} for run 6's weights on the same sentences\n(everyday content "
                         "words {ec0:.3f} to {ec:.3f}, BERT's blanks\n{e0:.3f} to {e:.3f}; novels' content words {nc0:.3f} to\n{nc:.3f}, "
                         "BERT's blanks {n0:.3f} to {n:.3f})",
-          d7=lambda: kept_record(RUN7)["mask_accuracy"] - json_value(RUN7, "history", 0, "mask_accuracy")(),
-          d6=lambda: kept_record()["mask_accuracy"] - json_value(METRICS, "history", 0, "mask_accuracy")(),
+          d7=gain(RUN7), d6=gain(),
           s=json_value(RUN7, "best_step"),
           w=lambda: "its last" if json_value(RUN7, "best_step")() == json_value(RUN7, "steps")() else "not its last",
           m=lambda: kept_record(RUN7)["mask_accuracy"], m0=json_value(RUN7, "history", 0, "mask_accuracy"),
@@ -207,8 +201,9 @@ QUOTES = [
           o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5")),
     Quote(MODEL_README, "on {n} of them it did not help this time", n=cloze(RUN7_CARD, "everyday", "n")),
     Quote(MODEL_README, "Its everyday content-word gain, {g:.3f}, is {cmp}\nthan run 5's and run 6's",
-          g=ec_gain(RUN7),
-          cmp=lambda: "larger" if all(ec_gain(RUN7)() > ec_gain(path)() for path in (RUN5, METRICS)) else "(not larger)"),
+          g=gain(RUN7, "everyday_content"),
+          cmp=lambda: "larger" if all(gain(RUN7, "everyday_content")() > gain(path, "everyday_content")()
+                                      for path in (RUN5, METRICS)) else "(not larger)"),
     Quote(MODEL_README, "| {step:,} | {n1:.3f} | {n5:.3f} | {nc1:.3f} | {nc5:.3f} | {e1:.3f} | {e5:.3f} | {ec1:.3f} | {ec5:.3f} |",
           step=json_value(RUN7, "history", -1, "step"),
           n1=last("novels", "mask_accuracy", RUN7), n5=last("novels", "mask_top5", RUN7),
