@@ -145,14 +145,15 @@ def task_texts() -> list[str]:
 
 
 def everyday_sentences(tokenizer, held_out: int = 1000, min_tokens: int = 6, max_tokens: int = 64,
-                       seed: int = 0) -> tuple[list[list[int]], list[list[int]]]:
+                       seed: int = 0, sgd_keep: float = SGD_KEEP) -> tuple[list[list[int]], list[list[int]]]:
     """``(train, held_out)`` token ids of modern English: ``corpus.load_everyday()`` plus ``task_texts()``.
 
     Held out per file, by whole documents (a dialogue, an article): the last ``EVERYDAY_EVAL_FRACTION``
     of each everyday file's documents; ``held_out`` sentences are drawn from them with ``seed``, in
     proportion to the files' sizes. Everyday utterances are short ("Can you show me my alarms?"), so
-    the shortest kept has 6 tokens with [CLS]/[SEP]. SGD is subsampled (``SGD_KEEP`` of its dialogues,
-    by a seeded draw) so that booking restaurants and flights does not drown the other registers."""
+    the shortest kept has 6 tokens with [CLS]/[SEP]. SGD is subsampled (``sgd_keep`` of its dialogues,
+    by a seeded draw) so that booking restaurants and flights does not drown the other registers; the
+    held-out sentences do not depend on ``sgd_keep`` (the same draw for every value)."""
     from .corpus import load_everyday
     rng = random.Random(seed)
     by_file: dict[str, list] = {}
@@ -162,7 +163,7 @@ def everyday_sentences(tokenizer, held_out: int = 1000, min_tokens: int = 6, max
     for name, docs in sorted(by_file.items()):
         n_eval = max(1, round(len(docs) * EVERYDAY_EVAL_FRACTION))
         eval_text += [s for d in docs[-n_eval:] for s in d.sentences]
-        kept = [d for d in docs[:-n_eval] if name != "sgd_dialogues" or rng.random() < SGD_KEEP]
+        kept = [d for d in docs[:-n_eval] if name != "sgd_dialogues" or rng.random() < sgd_keep]
         train_text += [s for d in kept for s in d.sentences]
     train_text += task_texts()
 
@@ -271,7 +272,8 @@ class ContinuedPretraining:
                  head_lr: float = 1e-3, train_layers: int = 4, warmup_steps: int = 100, held_out: int = 1000,
                  seed: int = 0, save_every: int = 250, eval_every: int = 500, device=None, log=print,
                  library: bool = False, whole_word_masking: bool = False, init: str | None = None,
-                 everyday_share: float = 0.0, bf16: bool = False, content_words: float = 0.0):
+                 everyday_share: float = 0.0, bf16: bool = False, content_words: float = 0.0,
+                 sgd_keep: float = SGD_KEEP):
         from .pretraining_data import VocabInfo
         from .tokenizer import load_tokenizer
         self.out, self.log = Path(out), log
@@ -290,6 +292,10 @@ class ContinuedPretraining:
                              f"punctuation when choosing the blanks; got {content_words}.")
         if content_words:
             self.settings.update(content_words=content_words)
+        if not 0.0 <= sgd_keep <= 1.0:
+            raise ValueError(f"sgd_keep is the share of SGD's booking dialogues kept for training (0 to 1); got {sgd_keep}.")
+        if sgd_keep != SGD_KEEP:                         # runs with the default stay resumable and comparable
+            self.settings.update(sgd_keep=sgd_keep)
         # bfloat16 autocast: a speed setting, like the thread count, so a run may resume with it switched
         # (each history record says which was used); weights, gradients and AdamW stay float32
         self.bf16 = bf16
@@ -303,7 +309,8 @@ class ContinuedPretraining:
         else:
             sentences = corpus_sentences(self.tokenizer, seed=seed)
             self.held_out_sentences, self.train_sentences = sentences[:held_out], sentences[held_out:]
-        self.everyday_sentences, held_out_everyday = (everyday_sentences(self.tokenizer, held_out, seed=seed)
+        self.everyday_sentences, held_out_everyday = (everyday_sentences(self.tokenizer, held_out, seed=seed,
+                                                                         sgd_keep=sgd_keep)
                                                       if everyday_share else ([], []))
         self.log(f"{len(self.train_sentences)} training sentences from the books, {len(self.everyday_sentences)} "
                  f"everyday; held out: {len(self.held_out_sentences)} + {len(held_out_everyday)}")
@@ -475,6 +482,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--content-words", type=float, default=0.0,
                         help="probability of passing over one of the 100 most frequent words or a punctuation mark "
                              "when choosing the blanks (0: BERT's rule), so more blanks fall on content words")
+    parser.add_argument("--sgd-keep", type=float, default=SGD_KEEP,
+                        help=f"share of SGD's booking dialogues kept in the everyday pool (default {SGD_KEEP})")
     parser.add_argument("--warmup-steps", type=int, default=100)
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--save-every", type=int, default=250)
@@ -488,7 +497,8 @@ def main(argv: list[str] | None = None) -> None:
               train_layers=args.train_layers, held_out=args.held_out, seed=args.seed, device=args.device,
               warmup_steps=args.warmup_steps, eval_every=args.eval_every, save_every=args.save_every,
               library=args.library, whole_word_masking=args.whole_word_masking, init=args.init,
-              everyday_share=args.everyday_share, bf16=args.bf16, content_words=args.content_words)
+              everyday_share=args.everyday_share, bf16=args.bf16, content_words=args.content_words,
+              sgd_keep=args.sgd_keep)
     t0 = time.time()
     run.train(args.max_minutes)
     if run.step >= args.steps:

@@ -68,6 +68,21 @@ def test_held_out_documents_are_never_trained_on(everyday):
     assert 0 < EVERYDAY_EVAL_FRACTION < 0.1
 
 
+def test_sgd_keep_thins_the_booking_dialogues_only_and_leaves_the_held_out_draw_alone():
+    """--sgd-keep (run 8) keeps fewer of SGD's dialogues; the held-out sentences, which runs are
+    compared on, must not move with it."""
+    from bertbook import load_tokenizer
+    tok = load_tokenizer("minilm")
+    train, held_out = everyday_sentences(tok, held_out=300)
+    fewer, same_held_out = everyday_sentences(tok, held_out=300, sgd_keep=0.05)
+    assert same_held_out == held_out
+    sgd = {s for d in load_everyday() if d.name.startswith("sgd_dialogues") for s in d.sentences}
+    sgd_ids = {tuple(e.ids) for e in tok.encode_batch(sorted(sgd))}
+    in_sgd = lambda pool: sum(tuple(ids) in sgd_ids for ids in pool)       # noqa: E731
+    assert in_sgd(fewer) < 0.4 * in_sgd(train)                             # about a quarter, 0.05 / 0.2
+    assert len(train) - len(fewer) == in_sgd(train) - in_sgd(fewer)        # nothing else was dropped
+
+
 def test_task_texts_read_only_the_training_splits():
     from bertbook.task_datasets import load_snli, load_squad
     texts = set(task_texts())
