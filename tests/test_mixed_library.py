@@ -81,6 +81,12 @@ def test_sgd_keep_thins_the_booking_dialogues_only_and_leaves_the_held_out_draw_
     in_sgd = lambda pool: sum(tuple(ids) in sgd_ids for ids in pool)       # noqa: E731
     assert in_sgd(fewer) < 0.4 * in_sgd(train)                             # about a quarter, 0.05 / 0.2
     assert len(train) - len(fewer) == in_sgd(train) - in_sgd(fewer)        # nothing else was dropped
+    # the held-out sentences' files, as everyday_held_out_sources counts them (the model README quotes it)
+    from bertbook.minilm_mlm import everyday_held_out_sources
+    sources = everyday_held_out_sources(tok, held_out=300)
+    assert sum(sources.values()) == 300
+    # a short turn of another dialogue file ("Thank you.") can also be an SGD sentence, hence the slack
+    assert 0 <= in_sgd(held_out) - sources["sgd_dialogues"] <= 3 and sources["sgd_dialogues"] > 0.7 * 300
 
 
 def test_task_texts_read_only_the_training_splits():
