@@ -16,6 +16,8 @@ RUN2_CARD = FOLDER + "card_everyday_bert_masks.json"
 BEFORE = FOLDER + "card_novels_only.json"            # run 1: the novels only
 RUN7 = FOLDER + "run7_not_shipped.json"              # run 7: run 6's settings, 6,000 more steps; not shipped
 RUN7_CARD = FOLDER + "card_run7_not_shipped.json"
+RUN8 = FOLDER + "run8_not_shipped.json"              # run 8: run 6's settings, a quarter of the SGD dialogues; not shipped
+RUN8_CARD = FOLDER + "card_run8_not_shipped.json"
 
 
 def cloze(path, register, key):
@@ -78,3 +80,13 @@ def same(*values):
 def sentences_read():
     """Runs 2 to 6 together (run 1 read the novels only): steps x batch size."""
     return total("steps", RUN2, RUN3, RUN4, RUN5, METRICS)() * json_value(METRICS, "batch_size")()
+
+
+def sgd_held_out(path):
+    """How many of a run's held-out everyday sentences are SGD's (its seed's draw)."""
+    def value():
+        from bertbook.minilm_mlm import everyday_held_out_sources
+        from bertbook.tokenizer import load_tokenizer
+        return everyday_held_out_sources(load_tokenizer("minilm"), json_value(path, "held_out")(),
+                                         json_value(path, "seed")())["sgd_dialogues"]
+    return value

@@ -4,8 +4,8 @@ import re
 
 from prose_numbers import Quote, json_value, output_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, cloze, hours, kept, passed_start, same, start_and_kept,
-                                 sentences_read)
+                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, cloze, hours, kept, passed_start, same,
+                                 sentences_read, sgd_held_out, start_and_kept)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 
@@ -150,6 +150,12 @@ QUOTES = [
               "{b1} and {b5})", s=json_value(RUN7, "steps"), which=lambda: _raised(RUN7),
           a1=cloze(RUN7_CARD, "everyday", "top1"), a5=cloze(RUN7_CARD, "everyday", "top5"), n=cloze(RUN7_CARD, "everyday", "n"),
           b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5")),
+    Quote(L7, "An eighth run,\nwhich read a quarter as many booking dialogues, was {nb} there either ({a1} and {a5} of {n})",
+          nb=lambda: "no better" if all(cloze(RUN8_CARD, "everyday", k)() <= cloze(CARD, "everyday", k)()
+                                        for k in ("top1", "top5")) else "(better)",
+          a1=cloze(RUN8_CARD, "everyday", "top1"), a5=cloze(RUN8_CARD, "everyday", "top5"), n=cloze(RUN8_CARD, "everyday", "n")),
+    Quote(L7, "{p:.0%} of them are\nbooking turns from one dialogue set",
+          p=lambda: sgd_held_out(RUN8)() / json_value(RUN8, "held_out")()),
 ]
 
 

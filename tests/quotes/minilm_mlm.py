@@ -4,7 +4,8 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, cloze, cloze_gain, gain, hours, kept, kept_record, passed_start, same,
+                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, cloze, cloze_gain, gain, hours, kept, kept_record, passed_start, same,
+                                 sgd_held_out,
                                  sentences_read, start_and_kept, total)
 
 README = "README.md"
@@ -14,6 +15,27 @@ TINY = "data/pretrained/bertbook-tiny/card.json"
 
 def last(register, key, path=METRICS):
     return json_value(path, "history", -1, register, key)
+
+
+def table_row(path, i=-1):
+    """One row of a run's held-out table as the quote below spells it: step, then top-1/top-5 per register and rule."""
+    row = {"step": json_value(path, "history", i, "step")}
+    for short, register in (("n", "novels"), ("nc", "novels_content"), ("e", "everyday"), ("ec", "everyday_content")):
+        row[short + "1"] = json_value(path, "history", i, register, "mask_accuracy")
+        row[short + "5"] = json_value(path, "history", i, register, "mask_top5")
+    return row
+
+
+TABLE_ROW = "| {step:,} | {n1:.3f} | {n5:.3f} | {nc1:.3f} | {nc5:.3f} | {e1:.3f} | {e5:.3f} | {ec1:.3f} | {ec5:.3f} |"
+
+
+def compared(path, register=None):
+    """A held-out top-1 at the step a run compared on the cloze set (compared_step): one register's, or
+    (None) the mean of the four."""
+    def value():
+        record = next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "compared_step")())
+        return (record[register] if register else record)["mask_accuracy"]
+    return value
 
 
 def lr_text(path, key):
@@ -110,13 +132,7 @@ QUOTES = [
     card_row("run 2 (BERT's blanks)", RUN2_CARD),
     card_row("run 1 (novels only)", BEFORE),
     card_row("our tiny BERT (`bertbook-tiny`)", TINY),
-    *[Quote(MODEL_README, "| {step:,} | {n1:.3f} | {n5:.3f} | {nc1:.3f} | {nc5:.3f} | {e1:.3f} | {e5:.3f} | {ec1:.3f} | {ec5:.3f} |",
-            step=json_value(path, "history", -1, "step"),
-            n1=last("novels", "mask_accuracy", path), n5=last("novels", "mask_top5", path),
-            nc1=last("novels_content", "mask_accuracy", path), nc5=last("novels_content", "mask_top5", path),
-            e1=last("everyday", "mask_accuracy", path), e5=last("everyday", "mask_top5", path),
-            ec1=last("everyday_content", "mask_accuracy", path), ec5=last("everyday_content", "mask_top5", path))
-      for path in (METRICS, RUN5, RUN4, RUN3)],
+    *[Quote(MODEL_README, TABLE_ROW, **table_row(path)) for path in (METRICS, RUN5, RUN4, RUN3)],
     Quote(MODEL_README, "| {step:,} | {nl:.2f} | {n1:.3f} | {n5:.3f} | {el:.2f} | {e1:.3f} | {e5:.3f} |",
           step=json_value(RUN2, "history", -1, "step"),
           nl=last("novels", "mlm_loss", RUN2), n1=last("novels", "mask_accuracy", RUN2),
@@ -204,10 +220,40 @@ QUOTES = [
           g=gain(RUN7, "everyday_content"),
           cmp=lambda: "larger" if all(gain(RUN7, "everyday_content")() > gain(path, "everyday_content")()
                                       for path in (RUN5, METRICS)) else "(not larger)"),
-    Quote(MODEL_README, "| {step:,} | {n1:.3f} | {n5:.3f} | {nc1:.3f} | {nc5:.3f} | {e1:.3f} | {e5:.3f} | {ec1:.3f} | {ec5:.3f} |",
-          step=json_value(RUN7, "history", -1, "step"),
-          n1=last("novels", "mask_accuracy", RUN7), n5=last("novels", "mask_top5", RUN7),
-          nc1=last("novels_content", "mask_accuracy", RUN7), nc5=last("novels_content", "mask_top5", RUN7),
-          e1=last("everyday", "mask_accuracy", RUN7), e5=last("everyday", "mask_top5", RUN7),
-          ec1=last("everyday_content", "mask_accuracy", RUN7), ec5=last("everyday_content", "mask_top5", RUN7)),
+    Quote(MODEL_README, TABLE_ROW, **table_row(RUN7)),
+    # the eighth run, not shipped
+    Quote(MODEL_README, "So run 8 kept one in twenty (`--sgd-keep {k}`)", k=json_value(RUN8, "sgd_keep")),
+    Quote(MODEL_README, "(`--seed {seed}`;\n`run8_not_shipped.json`", seed=json_value(RUN8, "seed")),
+    Quote(MODEL_README, "set to\n{s:,} at step 700", s=json_value(RUN8, "steps")),
+    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n**{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
+                        "(load average 1.9 to 2.2", h=hours(RUN8), c=hours(RUN8, "cpu_s"),
+          r=lambda: json_value(RUN8, "cpu_s")() / json_value(RUN8, "wall_clock_s")()),
+    Quote(MODEL_README, "It offered {b:,} training sentences from the books\nand {e:,} everyday ones (run 7: {e7:,})",
+          b=json_value(RUN8, "training_sentences", "books"), e=json_value(RUN8, "training_sentences", "everyday"),
+          e7=json_value(RUN7, "training_sentences", "everyday")),
+    Quote(MODEL_README, "{sgd:,} of run 8's\n{n:,} held-out everyday sentences are SGD booking turns", sgd=sgd_held_out(RUN8),
+          n=json_value(RUN8, "held_out")),
+    Quote(MODEL_README, "(everyday top-1 {e0:.3f} at its start, {e:.3f} at its end;\ncontent words {ec0:.3f} and {ec:.3f}), while the "
+                        "novels' content words {rose}\n({nc0:.3f} to {nc:.3f}); the rule that keeps the best mean of the four kept step "
+                        "{best}: run 6's weights,\nunchanged (mean {m0:.4f}; {m:.4f} at step {s:,})",
+          e0=json_value(RUN8, "history", 0, "everyday", "mask_accuracy"), e=compared(RUN8, "everyday"),
+          ec0=json_value(RUN8, "history", 0, "everyday_content", "mask_accuracy"), ec=compared(RUN8, "everyday_content"),
+          nc0=json_value(RUN8, "history", 0, "novels_content", "mask_accuracy"), nc=compared(RUN8, "novels_content"),
+          rose=lambda: "rose" if compared(RUN8, "novels_content")() > json_value(RUN8, "history", 0, "novels_content", "mask_accuracy")() else "fell",
+          best=json_value(RUN8, "best_step"), m0=json_value(RUN8, "history", 0, "mask_accuracy"),
+          m=compared(RUN8),
+          s=json_value(RUN8, "compared_step")),
+    Quote(MODEL_README, "Cloze set, run 8's last step: everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n"
+                        "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). {verdict}",
+          a1=cloze(RUN8_CARD, "everyday", "top1"), a5=cloze(RUN8_CARD, "everyday", "top5"), en=cloze(RUN8_CARD, "everyday", "n"),
+          b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5"),
+          n1=cloze(RUN8_CARD, "novels", "top1"), n5=cloze(RUN8_CARD, "novels", "top5"), nn=cloze(RUN8_CARD, "novels", "n"),
+          o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5"),
+          verdict=lambda: ("Not more everyday top-5 hits, and fewer right first"
+                           if cloze(RUN8_CARD, "everyday", "top5")() == cloze(CARD, "everyday", "top5")()
+                           and cloze(RUN8_CARD, "everyday", "top1")() < cloze(CARD, "everyday", "top1")() else "(the rule's verdict changed)")),
+    Quote(MODEL_README, "Runs 6, 7 and 8 answer {a}, {b} and {c} of the\n{n} everyday sentences",
+          a=cloze(CARD, "everyday", "top5"), b=cloze(RUN7_CARD, "everyday", "top5"), c=cloze(RUN8_CARD, "everyday", "top5"),
+          n=cloze(CARD, "everyday", "n")),
+    Quote(MODEL_README, TABLE_ROW, **table_row(RUN8)),
 ]
