@@ -167,7 +167,8 @@ def everyday_held_out_sources(tokenizer, held_out: int = 1000, seed: int = 0) ->
     """How many of the ``held_out`` everyday sentences a run with ``seed`` is scored on come from each
     file. Why it matters: they are drawn in proportion to the files' held-out documents, before SGD is
     thinned for training, so about 85% are SGD's booking turns, while the cloze sentences (and a
-    student's) are not; a run that reads fewer booking dialogues scores lower there (run 8)."""
+    student's) are not; a run that reads fewer booking dialogues may score lower there (run 8 did, with
+    BERT's blanks), whatever it does for a student's sentences."""
     _, eval_text = _everyday_split(seed, SGD_KEEP)
     counts: dict[str, int] = {}
     for name, _ in _held_out_draw(tokenizer, eval_text, held_out, seed, 6, 64):
