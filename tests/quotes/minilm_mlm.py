@@ -8,13 +8,19 @@ from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, R
                                  sgd_held_out,
                                  sentences_read, start_and_kept, total)
 
-README = "README.md"
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
+README = "README.md"
+RUNS_2_TO_8 = (RUN2, RUN3, RUN4, RUN5, METRICS, RUN7, RUN8)
 TINY = "data/pretrained/bertbook-tiny/card.json"
 
 
 def last(register, key, path=METRICS):
     return json_value(path, "history", -1, register, key)
+
+
+def pool(path, register):
+    """How many training sentences of a register a run offered (its record's training_sentences)."""
+    return json_value(path, "training_sentences", register)
 
 
 def table_row(path, i=-1):
@@ -189,8 +195,12 @@ QUOTES = [
           a=cloze_gain(CARD, RUN5_CARD, "everyday", "top1"), b=cloze_gain(CARD, RUN5_CARD, "everyday", "top5"),
           c=cloze_gain(CARD, RUN5_CARD, "novels", "top1"), d=cloze_gain(CARD, RUN5_CARD, "novels", "top5")),
     Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
-          n=sentences_read, e=lambda: register_sentences_read(everyday=True) / 205859,
-          b=lambda: register_sentences_read(everyday=False) / 271339),
+          n=sentences_read, e=lambda: register_sentences_read(everyday=True) / pool(RUN2, "everyday")(),
+          b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")()),
+    Quote(MODEL_README, "(run 6: 13; {b:,}\n  training sentences of 8 to 64 tokens", b=same(*(pool(path, "books") for path in RUNS_2_TO_8))),
+    Quote(MODEL_README, "(run 6: 51; {e2:,} sentences of 6 to 64 tokens; {e4:,} in run 4, {e5:,} in run 5 and\n  {e6:,} in run 6",
+          e2=same(pool(RUN2, "everyday"), pool(RUN3, "everyday")), e4=pool(RUN4, "everyday"), e5=pool(RUN5, "everyday"),
+          e6=pool(METRICS, "everyday")),
     # the seventh run, not shipped
     Quote(MODEL_README, "(`--seed {seed}`),\nfor {s:,} steps (`run7_not_shipped.json`", seed=json_value(RUN7, "seed"), s=json_value(RUN7, "steps")),
     Quote(MODEL_README, "and back to {s:,} at step 1,300 (a misread\nclock), so between steps 1,100 and 1,300 its learning rate fell a "
