@@ -1,5 +1,7 @@
 """minilm-mlm's records, shared by the minilm_mlm and lesson07 registries (a file starting with "_" is
 not a registry): where each run's metrics and card live, and the values both quote from them."""
+import functools
+
 from prose_numbers import json_value
 
 FOLDER = "data/pretrained/minilm-mlm/"
@@ -32,9 +34,10 @@ def hours(path, key="wall_clock_s"):
     return lambda: json_value(path, key)() / 3600
 
 
-def kept_record(path=METRICS):
-    """The held-out evaluation of the weights a run kept (its best_step)."""
-    return next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "best_step")())
+def kept_record(path=METRICS, step_key="best_step"):
+    """The held-out evaluation of the weights a run kept (its best_step), or of another step its record
+    names (run 8's compared_step: the one compared on the cloze set)."""
+    return next(r for r in json_value(path, "history")() if r["step"] == json_value(path, step_key)())
 
 
 def kept(register, key, path=METRICS):
@@ -84,9 +87,13 @@ def sentences_read():
 
 def sgd_held_out(path):
     """How many of a run's held-out everyday sentences are SGD's (its seed's draw)."""
-    def value():
-        from bertbook.minilm_mlm import everyday_held_out_sources
-        from bertbook.tokenizer import load_tokenizer
-        return everyday_held_out_sources(load_tokenizer("minilm"), json_value(path, "held_out")(),
-                                         json_value(path, "seed")())["sgd_dialogues"]
-    return value
+    return lambda: _held_out_sources(json_value(path, "held_out")(), json_value(path, "seed")())["sgd_dialogues"]
+
+
+@functools.lru_cache(maxsize=None)
+def _held_out_sources(held_out, seed):
+    """Counted once per draw: the model README and lesson 7 both quote it, and each count reads and
+    tokenizes the held-out documents."""
+    from bertbook.minilm_mlm import everyday_held_out_sources
+    from bertbook.tokenizer import load_tokenizer
+    return everyday_held_out_sources(load_tokenizer("minilm"), held_out, seed)

@@ -4,9 +4,8 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, cloze, cloze_gain, gain, hours, kept, kept_record, passed_start, same,
-                                 sgd_held_out,
-                                 sentences_read, start_and_kept, total)
+                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, cloze, cloze_gain, gain, hours, kept,
+                                 kept_record, passed_start, same, sentences_read, sgd_held_out, start_and_kept, total)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
@@ -39,9 +38,18 @@ def compared(path, register=None):
     """A held-out top-1 at the step a run compared on the cloze set (compared_step): one register's, or
     (None) the mean of the four."""
     def value():
-        record = next(r for r in json_value(path, "history")() if r["step"] == json_value(path, "compared_step")())
+        record = kept_record(path, "compared_step")
         return (record[register] if register else record)["mask_accuracy"]
     return value
+
+
+def cloze_against_run6(card):
+    """A not-shipped run's cloze scores and run 6's, as its section names them: a1/a5 of en everyday
+    (run 6: b1/b5), n1/n5 of nn novel-style (run 6: o1/o5)."""
+    return dict(a1=cloze(card, "everyday", "top1"), a5=cloze(card, "everyday", "top5"), en=cloze(card, "everyday", "n"),
+                b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5"),
+                n1=cloze(card, "novels", "top1"), n5=cloze(card, "novels", "top5"), nn=cloze(card, "novels", "n"),
+                o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5"))
 
 
 def lr_text(path, key):
@@ -221,10 +229,7 @@ QUOTES = [
           **start_and_kept(RUN7)),
     Quote(MODEL_README, "everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n(run 6: {b1} and {b5}), novel-style "
                         "ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5})",
-          a1=cloze(RUN7_CARD, "everyday", "top1"), a5=cloze(RUN7_CARD, "everyday", "top5"), en=cloze(RUN7_CARD, "everyday", "n"),
-          b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5"),
-          n1=cloze(RUN7_CARD, "novels", "top1"), n5=cloze(RUN7_CARD, "novels", "top5"), nn=cloze(RUN7_CARD, "novels", "n"),
-          o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5")),
+          **cloze_against_run6(RUN7_CARD)),
     Quote(MODEL_README, "on {n} of them it did not help this time", n=cloze(RUN7_CARD, "everyday", "n")),
     Quote(MODEL_README, "Its everyday content-word gain, {g:.3f}, is {cmp}\nthan run 5's and run 6's",
           g=gain(RUN7, "everyday_content"),
@@ -255,10 +260,7 @@ QUOTES = [
           s=json_value(RUN8, "compared_step")),
     Quote(MODEL_README, "Cloze set, run 8's last step: everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n"
                         "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). {verdict}",
-          a1=cloze(RUN8_CARD, "everyday", "top1"), a5=cloze(RUN8_CARD, "everyday", "top5"), en=cloze(RUN8_CARD, "everyday", "n"),
-          b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5"),
-          n1=cloze(RUN8_CARD, "novels", "top1"), n5=cloze(RUN8_CARD, "novels", "top5"), nn=cloze(RUN8_CARD, "novels", "n"),
-          o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5"),
+          **cloze_against_run6(RUN8_CARD),
           verdict=lambda: ("Not more everyday top-5 hits, and fewer right first"
                            if cloze(RUN8_CARD, "everyday", "top5")() == cloze(CARD, "everyday", "top5")()
                            and cloze(RUN8_CARD, "everyday", "top1")() < cloze(CARD, "everyday", "top1")() else "(the rule's verdict changed)")),
