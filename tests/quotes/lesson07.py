@@ -150,7 +150,7 @@ QUOTES = [
               "{b1} and {b5})", s=json_value(RUN7, "steps"), which=lambda: _raised(RUN7),
           a1=cloze(RUN7_CARD, "everyday", "top1"), a5=cloze(RUN7_CARD, "everyday", "top5"), n=cloze(RUN7_CARD, "everyday", "n"),
           b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5")),
-    Quote(L7, "An eighth run,\nwhich read a quarter as many booking dialogues, was {nb} there either ({a1} and {a5} of {n})",
+    Quote(L7, "An eighth run,\nwhich read a quarter as many booking dialogues, was {nb} there either ({a1} and {a5} of {n}; also one run)",
           nb=lambda: "no better" if all(cloze(RUN8_CARD, "everyday", k)() <= cloze(CARD, "everyday", k)()
                                         for k in ("top1", "top5")) else "(better)",
           a1=cloze(RUN8_CARD, "everyday", "top1"), a5=cloze(RUN8_CARD, "everyday", "top5"), n=cloze(RUN8_CARD, "everyday", "n")),
