@@ -137,18 +137,23 @@ def task_texts() -> list[str]:
     """Modern sentences from the shipped task sets' *training* parts: SNLI premises (photo captions)
     and hypotheses, SQuAD paragraphs (Wikipedia, split into sentences), SST-2 review phrases. Their
     validation parts (lesson 9's scores) are not read."""
+    return [t for texts in task_texts_by_source().values() for t in texts]
+
+
+def task_texts_by_source() -> dict[str, list[str]]:
+    """``task_texts()`` by the set each came from: ``{"snli": [...], "squad": [...], "sst2": [...]}``."""
     from .corpus import load_sst2, split_sentences
     from .task_datasets import load_snli, load_squad
     snli = load_snli("train")
-    texts = list(dict.fromkeys([r["premise"] for r in snli] + [r["hypothesis"] for r in snli]))
     contexts = dict.fromkeys(q["context"] for q in load_squad("train"))
-    texts += [s for c in contexts for s in split_sentences(c)]
-    texts += load_sst2("train")[0]
-    return texts
+    return {"snli": list(dict.fromkeys([r["premise"] for r in snli] + [r["hypothesis"] for r in snli])),
+            "squad": [s for c in contexts for s in split_sentences(c)],
+            "sst2": load_sst2("train")[0]}
 
 
 def everyday_sentences(tokenizer, held_out: int = 1000, min_tokens: int = 6, max_tokens: int = 64,
-                       seed: int = 0, sgd_keep: float = SGD_KEEP) -> tuple[list[list[int]], list[list[int]]]:
+                       seed: int = 0, sgd_keep: float = SGD_KEEP,
+                       source_alpha: float | None = None) -> tuple[list[list[int]], list[list[int]]]:
     """``(train, held_out)`` token ids of modern English: ``corpus.load_everyday()`` plus ``task_texts()``.
 
     Held out per file, by whole documents (a dialogue, an article): the last ``EVERYDAY_EVAL_FRACTION``
@@ -156,28 +161,62 @@ def everyday_sentences(tokenizer, held_out: int = 1000, min_tokens: int = 6, max
     proportion to the files' sizes. Everyday utterances are short ("Can you show me my alarms?"), so
     the shortest kept has 6 tokens with [CLS]/[SEP]. SGD is subsampled (``sgd_keep`` of its dialogues,
     by a seeded draw) so that booking restaurants and flights does not drown the other registers; the
-    held-out sentences do not depend on ``sgd_keep`` (the same draw for every value)."""
+    held-out sentences do not depend on ``sgd_keep`` (the same draw for every value).
+
+    ``source_alpha``: instead of in proportion to its size, each source (an everyday file or a task set)
+    gets a share of the pool in proportion to ``size ** source_alpha`` (``source_pool``), and the
+    held-out sentences are drawn in equal numbers from each everyday file (``_held_out_draw``)."""
     train_text, eval_text = _everyday_split(seed, sgd_keep)
-    train = [e.ids for e in tokenizer.encode_batch(train_text + task_texts()) if min_tokens <= len(e.ids) <= max_tokens]
-    random.Random(seed).shuffle(train)
-    return train, [ids for _, ids in _held_out_draw(tokenizer, eval_text, held_out, seed, min_tokens, max_tokens)]
+    if source_alpha is None:
+        train = [e.ids for e in tokenizer.encode_batch([t for _, t in train_text] + task_texts()) if min_tokens <= len(e.ids) <= max_tokens]
+        random.Random(seed).shuffle(train)
+    else:
+        by_source = {**_by_file(train_text), **task_texts_by_source()}
+        train = source_pool({name: [e.ids for e in tokenizer.encode_batch(texts) if min_tokens <= len(e.ids) <= max_tokens]
+                             for name, texts in by_source.items()}, source_alpha, seed)
+    return train, [ids for _, ids in _held_out_draw(tokenizer, eval_text, held_out, seed, min_tokens, max_tokens,
+                                                    per_file=source_alpha is not None)]
 
 
-def everyday_held_out_sources(tokenizer, held_out: int = 1000, seed: int = 0) -> dict[str, int]:
+def source_pool(by_source: dict[str, list], alpha: float, seed: int = 0) -> list:
+    """One shuffled pool, the same size as all of ``by_source`` together, in which source ``i`` has the
+    share ``n_i ** alpha / sum_j n_j ** alpha`` (``n_i``: its number of items). Why: read in proportion to
+    size, the everyday pool is 30% SST-2's movie-review phrases and 27% SGD's booking turns, and the
+    model answers a student's everyday sentence with booking words; ``alpha`` < 1 flattens the mix, the
+    exponent multilingual models use to balance languages (alpha = 0.3 in XLM-R, Conneau et al., 2020):
+    small sources are read more than once, large ones only in part. ``alpha`` = 1 keeps the sizes'
+    proportions; 0 gives every source the same share."""
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"source_alpha is an exponent from 0 (every source the same share) to 1 (shares in "
+                         f"proportion to size); got {alpha}.")
+    rng = random.Random(seed)
+    sizes = {name: len(items) for name, items in by_source.items() if items}
+    total, weight = sum(sizes.values()), sum(n ** alpha for n in sizes.values())
+    pool = []
+    for name in sorted(sizes):
+        items, target = by_source[name], round(total * sizes[name] ** alpha / weight)
+        repeats, rest = divmod(target, len(items))
+        pool += items * repeats + rng.sample(items, rest)
+    rng.shuffle(pool)
+    return pool
+
+
+def everyday_held_out_sources(tokenizer, held_out: int = 1000, seed: int = 0, per_file: bool = False) -> dict[str, int]:
     """How many of the ``held_out`` everyday sentences a run with ``seed`` is scored on come from each
     file. Why it matters: they are drawn in proportion to the files' held-out documents, before SGD is
     thinned for training, so about 85% are SGD's booking turns, while the cloze sentences (and a
     student's) are not; a run that reads fewer booking dialogues may score lower there (run 8 did, with
-    BERT's blanks), whatever it does for a student's sentences."""
+    BERT's blanks), whatever it does for a student's sentences. ``per_file``: the draw of a run with
+    ``--source-alpha`` (run 9), as even across the files as they allow."""
     _, eval_text = _everyday_split(seed, SGD_KEEP)
     counts: dict[str, int] = {}
-    for name, _ in _held_out_draw(tokenizer, eval_text, held_out, seed, 6, 64):
+    for name, _ in _held_out_draw(tokenizer, eval_text, held_out, seed, 6, 64, per_file=per_file):
         counts[name] = counts.get(name, 0) + 1
     return counts
 
 
-def _everyday_split(seed: int, sgd_keep: float) -> tuple[list[str], list[tuple[str, str]]]:
-    """The everyday files' training sentences and their held-out ``(file, sentence)`` pairs."""
+def _everyday_split(seed: int, sgd_keep: float) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The everyday files' training and held-out ``(file, sentence)`` pairs."""
     from .corpus import load_everyday
     rng = random.Random(seed)
     by_file: dict[str, list] = {}
@@ -188,16 +227,31 @@ def _everyday_split(seed: int, sgd_keep: float) -> tuple[list[str], list[tuple[s
         n_eval = max(1, round(len(docs) * EVERYDAY_EVAL_FRACTION))
         eval_text += [(name, s) for d in docs[-n_eval:] for s in d.sentences]
         kept = [d for d in docs[:-n_eval] if name != "sgd_dialogues" or rng.random() < sgd_keep]
-        train_text += [s for d in kept for s in d.sentences]
+        train_text += [(name, s) for d in kept for s in d.sentences]
     return train_text, eval_text
 
 
-def _held_out_draw(tokenizer, eval_text, held_out, seed, min_tokens, max_tokens) -> list[tuple[str, list[int]]]:
-    """``held_out`` of the held-out ``(file, token ids)`` pairs, a seeded draw."""
+def _by_file(pairs: list[tuple[str, str]]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for name, sentence in pairs:
+        out.setdefault(name, []).append(sentence)
+    return out
+
+
+def _held_out_draw(tokenizer, eval_text, held_out, seed, min_tokens, max_tokens,
+                   per_file: bool = False) -> list[tuple[str, list[int]]]:
+    """``held_out`` of the held-out ``(file, token ids)`` pairs, a seeded draw: in proportion to the
+    files' held-out sentences, or with ``per_file`` as evenly as the files allow (taken from each file in
+    turn, so a file with too few gives all it has and the others make up the number)."""
     encoded = tokenizer.encode_batch([s for _, s in eval_text])
     pairs = [(name, e.ids) for (name, _), e in zip(eval_text, encoded) if min_tokens <= len(e.ids) <= max_tokens]
     random.Random(seed + 1).shuffle(pairs)
-    return pairs[:held_out]
+    if not per_file:
+        return pairs[:held_out]
+    files = _by_file(pairs)
+    in_turn = [(name, files[name][i]) for i in range(max(map(len, files.values())))
+               for name in sorted(files) if i < len(files[name])]
+    return in_turn[:held_out]
 
 
 def masked_batch(sentences: Sequence[Sequence[int]], info, rng: random.Random,
@@ -298,7 +352,7 @@ class ContinuedPretraining:
                  seed: int = 0, save_every: int = 250, eval_every: int = 500, device=None, log=print,
                  library: bool = False, whole_word_masking: bool = False, init: str | None = None,
                  everyday_share: float = 0.0, bf16: bool = False, content_words: float = 0.0,
-                 sgd_keep: float = SGD_KEEP):
+                 sgd_keep: float = SGD_KEEP, source_alpha: float | None = None):
         from .pretraining_data import VocabInfo
         from .tokenizer import load_tokenizer
         self.out, self.log = Path(out), log
@@ -321,6 +375,10 @@ class ContinuedPretraining:
             raise ValueError(f"sgd_keep is the share of SGD's booking dialogues kept for training (0 to 1); got {sgd_keep}.")
         if sgd_keep != SGD_KEEP:                         # runs with the default stay resumable and comparable
             self.settings.update(sgd_keep=sgd_keep)
+        if source_alpha is not None:
+            if not everyday_share:
+                raise ValueError("source_alpha weighs the everyday sources against each other: give an everyday_share > 0 too.")
+            self.settings.update(source_alpha=source_alpha)
         # bfloat16 autocast: a speed setting, like the thread count, so a run may resume with it switched
         # (each history record says which was used); weights, gradients and AdamW stay float32
         self.bf16 = bf16
@@ -335,7 +393,7 @@ class ContinuedPretraining:
             sentences = corpus_sentences(self.tokenizer, seed=seed)
             self.held_out_sentences, self.train_sentences = sentences[:held_out], sentences[held_out:]
         self.everyday_sentences, held_out_everyday = (everyday_sentences(self.tokenizer, held_out, seed=seed,
-                                                                         sgd_keep=sgd_keep)
+                                                                         sgd_keep=sgd_keep, source_alpha=source_alpha)
                                                       if everyday_share else ([], []))
         self.log(f"{len(self.train_sentences)} training sentences from the books, {len(self.everyday_sentences)} "
                  f"everyday; held out: {len(self.held_out_sentences)} + {len(held_out_everyday)}")
@@ -509,6 +567,9 @@ def main(argv: list[str] | None = None) -> None:
                              "when choosing the blanks (0: BERT's rule), so more blanks fall on content words")
     parser.add_argument("--sgd-keep", type=float, default=SGD_KEEP,
                         help=f"share of SGD's booking dialogues kept in the everyday pool (default {SGD_KEEP})")
+    parser.add_argument("--source-alpha", type=float, default=None,
+                        help="weigh the everyday sources by size ** ALPHA (0: all alike, 1: by size; default: by size) "
+                             "and draw the held-out everyday sentences equally from each everyday file")
     parser.add_argument("--warmup-steps", type=int, default=100)
     parser.add_argument("--eval-every", type=int, default=500)
     parser.add_argument("--save-every", type=int, default=250)
@@ -523,7 +584,7 @@ def main(argv: list[str] | None = None) -> None:
               warmup_steps=args.warmup_steps, eval_every=args.eval_every, save_every=args.save_every,
               library=args.library, whole_word_masking=args.whole_word_masking, init=args.init,
               everyday_share=args.everyday_share, bf16=args.bf16, content_words=args.content_words,
-              sgd_keep=args.sgd_keep)
+              sgd_keep=args.sgd_keep, source_alpha=args.source_alpha)
     t0 = time.time()
     run.train(args.max_minutes)
     if run.step >= args.steps:

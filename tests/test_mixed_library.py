@@ -182,3 +182,39 @@ def test_content_word_run_scores_both_mask_rules_and_may_switch_bf16(tmp_path, t
     assert history[-1]["mask_accuracy"] == pytest.approx(sum(means) / 4)
     with pytest.raises(ValueError, match="content_words is a probability"):
         ContinuedPretraining(tmp_path / "bad", content_words=1.5, **kw)
+
+
+def test_source_pool_gives_each_source_its_share_of_size_to_the_alpha():
+    """--source-alpha (run 9): shares in proportion to n ** alpha, the pool as large as all sources."""
+    from bertbook.minilm_mlm import source_pool
+    sources = {"big": [("big", i) for i in range(1000)], "small": [("small", i) for i in range(10)]}
+    count = lambda pool, name: sum(item[0] == name for item in pool)         # noqa: E731
+    by_size = source_pool(sources, 1.0)
+    assert count(by_size, "big") == 1000 and count(by_size, "small") == 10
+    alike = source_pool(sources, 0.0)
+    assert count(alike, "big") == count(alike, "small") == 505
+    assert set(alike) >= set(sources["small"])                                # the small one read many times over
+    half = source_pool(sources, 0.5, seed=1)
+    assert count(half, "big") == round(1010 * 1000 ** 0.5 / (1000 ** 0.5 + 10 ** 0.5))
+    assert len(half) == 1010 and half == source_pool(sources, 0.5, seed=1) != source_pool(sources, 0.5, seed=2)
+    with pytest.raises(ValueError, match="source_alpha is an exponent"):
+        source_pool(sources, 1.5)
+
+
+def test_source_alpha_draws_the_held_out_sentences_evenly_from_the_files_and_thins_the_big_sources():
+    """Run 9's pool: SGD and SST-2 no longer over half of it; its held-out everyday sentences come from
+    every file alike (the default draw is 85% booking turns), and are still not training text."""
+    from bertbook.minilm_mlm import ContinuedPretraining, everyday_held_out_sources
+    tok = load_tokenizer("minilm")
+    train, held_out = everyday_sentences(tok, held_out=300, seed=6, source_alpha=0.3)
+    sources = everyday_held_out_sources(tok, held_out=300, seed=6, per_file=True)
+    assert sum(sources.values()) == len(held_out) == 300
+    assert max(sources.values()) - min(sources.values()) <= 1 and len(sources) == 8
+    sgd = {s for d in load_everyday() if d.name.startswith("sgd_dialogues") for s in d.sentences}
+    sgd_ids = {tuple(e.ids) for e in tok.encode_batch(sorted(sgd))}
+    assert sum(tuple(ids) in sgd_ids for ids in train) < 0.2 * len(train)      # 27% of the pool by size
+    train_set = {tuple(ids) for ids in train}
+    long_ones = [ids for ids in held_out if len(ids) > 12]
+    assert sum(tuple(ids) in train_set for ids in long_ones) < 0.05 * len(long_ones)
+    with pytest.raises(ValueError, match="everyday_share > 0"):
+        ContinuedPretraining("unused", source_alpha=0.3)
