@@ -268,4 +268,10 @@ QUOTES = [
           a=cloze(CARD, "everyday", "top5"), b=cloze(RUN7_CARD, "everyday", "top5"), c=cloze(RUN8_CARD, "everyday", "top5"),
           n=cloze(CARD, "everyday", "n")),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN8)),
+    # what the cards say of training time (the shipped card's line is what the widget shows under the predictions)
+    Quote(CARD, "then {more:,} more with most blanks on content words ({n:,} sentences), {h:.1f} h on a shared 2-core CPU",
+          more=total("steps", RUN3, RUN4, RUN5, METRICS), n=sentences_read,
+          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, RUN5, METRICS)() / 3600),
+    Quote(RUN7_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN7, "steps"), h=hours(RUN7)),
+    Quote(RUN8_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN8, "steps"), h=hours(RUN8)),
 ]
