@@ -20,6 +20,8 @@ RUN7 = FOLDER + "run7_not_shipped.json"              # run 7: run 6's settings, 
 RUN7_CARD = FOLDER + "card_run7_not_shipped.json"
 RUN8 = FOLDER + "run8_not_shipped.json"              # run 8: run 6's settings, a quarter of the SGD dialogues; not shipped
 RUN8_CARD = FOLDER + "card_run8_not_shipped.json"
+RUN9 = FOLDER + "run9_not_shipped.json"              # run 9: run 6's settings, everyday sources by size ** 0.3; not shipped
+RUN9_CARD = FOLDER + "card_run9_not_shipped.json"
 
 
 def cloze(path, register, key):
@@ -97,3 +99,33 @@ def _held_out_sources(held_out, seed):
     from bertbook.minilm_mlm import everyday_held_out_sources
     from bertbook.tokenizer import load_tokenizer
     return everyday_held_out_sources(load_tokenizer("minilm"), held_out, seed)
+
+
+@functools.lru_cache(maxsize=None)
+def source_sizes(seed):
+    """The everyday sources' training sentences for a run's seed (SGD thinned as by default)."""
+    from bertbook.minilm_mlm import everyday_source_sizes
+    from bertbook.tokenizer import load_tokenizer
+    return everyday_source_sizes(load_tokenizer("minilm"), seed)
+
+
+PLAIN_TEXT = ("onestop_advanced", "onestop_elementary", "onestop_intermediate", "clinc150_wiki_sentences",
+              "wikitext2_valid_test", "squad", "snli")        # news, Wikipedia, photo captions: plain descriptive text
+
+
+def source_share(path, *sources, alpha=None):
+    """Percent of a run's everyday pool from ``sources``: by size, or with ``alpha`` as --source-alpha weighs them."""
+    def value():
+        from bertbook.minilm_mlm import source_shares
+        sizes = source_sizes(json_value(path, "seed")())
+        shares = source_shares(sizes, 1.0 if alpha is None else alpha())
+        return 100 * sum(shares[s] for s in sources)
+    return value
+
+
+@functools.lru_cache(maxsize=None)
+def per_file_held_out(held_out, seed):
+    from bertbook.minilm_mlm import everyday_held_out_sources
+    from bertbook.tokenizer import load_tokenizer
+    return everyday_held_out_sources(load_tokenizer("minilm"), held_out, seed, per_file=True)
+

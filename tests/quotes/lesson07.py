@@ -4,8 +4,8 @@ import re
 
 from prose_numbers import Quote, json_value, output_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, cloze, hours, kept, passed_start, same,
-                                 sentences_read, sgd_held_out, start_and_kept)
+                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, cloze, hours, kept,
+                                 passed_start, same, sentences_read, sgd_held_out, source_share, start_and_kept)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 
@@ -156,6 +156,15 @@ QUOTES = [
           a1=cloze(RUN8_CARD, "everyday", "top1"), a5=cloze(RUN8_CARD, "everyday", "top5"), n=cloze(RUN8_CARD, "everyday", "n")),
     Quote(L7, "{p:.0%} of them are\nbooking turns from one dialogue set",
           p=lambda: sgd_held_out(RUN8)() / json_value(RUN8, "held_out")()),
+    Quote(L7, "(booking turns and review phrases {sgd:.0f}% each\ninstead of over half of the everyday sentences)",
+          sgd=same(lambda: round(source_share(RUN9, "sgd_dialogues", alpha=json_value(RUN9, "source_alpha"))()),
+                   lambda: round(source_share(RUN9, "sst2", alpha=json_value(RUN9, "source_alpha"))()))),
+    Quote(L7, "It had the best everyday top 5 of any run ({a5} of {n} against {b5}) but {fewer} novel-style\nsentences right "
+              "first ({n1} of {nn} against {o1})",
+          a5=cloze(RUN9_CARD, "everyday", "top5"), n=cloze(RUN9_CARD, "everyday", "n"), b5=cloze(CARD, "everyday", "top5"),
+          fewer=lambda: {1: "one fewer", 2: "two fewer", 3: "three fewer"}.get(
+              cloze(CARD, "novels", "top1")() - cloze(RUN9_CARD, "novels", "top1")(), "(not fewer)"),
+          n1=cloze(RUN9_CARD, "novels", "top1"), nn=cloze(RUN9_CARD, "novels", "n"), o1=cloze(CARD, "novels", "top1")),
 ]
 
 

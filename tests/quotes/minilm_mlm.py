@@ -4,8 +4,9 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, cloze, cloze_gain, gain, hours, kept,
-                                 kept_record, passed_start, same, sentences_read, sgd_held_out, start_and_kept, total)
+                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, PLAIN_TEXT, cloze,
+                                 cloze_gain, gain, hours, kept, kept_record, passed_start, per_file_held_out, same,
+                                 sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, total)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
@@ -274,4 +275,57 @@ QUOTES = [
           h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, RUN5, METRICS)() / 3600),
     Quote(RUN7_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN7, "steps"), h=hours(RUN7)),
     Quote(RUN8_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN8, "steps"), h=hours(RUN8)),
+    Quote(RUN9_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN9, "steps"), h=hours(RUN9)),
+    # the ninth run, not shipped: the everyday sources by size ** alpha, held out from every file alike
+    Quote(MODEL_README, "(run 6: {sgd:.1f}% and {sst:.1f}% of its {n:,} everyday sentences), and plain descriptive\n"
+                        "text (OneStopEnglish news, Wikipedia sentences and articles, SQuAD's Wikipedia paragraphs, SNLI's photo\n"
+                        "captions) only {plain:.1f}%",
+          sgd=source_share(METRICS, "sgd_dialogues"), sst=source_share(METRICS, "sst2"), n=pool(METRICS, "everyday"),
+          plain=source_share(METRICS, *PLAIN_TEXT)),
+    Quote(MODEL_README, "(`--seed {seed}`; `run9_not_shipped.json`", seed=json_value(RUN9, "seed")),
+    Quote(MODEL_README, "`--source-alpha {a}`: each of the {k} everyday sources", a=json_value(RUN9, "source_alpha"),
+          k=lambda: len(source_sizes(json_value(RUN9, "seed")()))),
+    Quote(MODEL_README, "SGD then has {sgd:.1f}%\n  of the pool and SST-2 {sst:.1f}%, plain descriptive text {plain:.1f}%; the smallest "
+                        "source, WikiText-2, {wt:.1f}% instead of {wt6:.1f}%",
+          sgd=source_share(RUN9, "sgd_dialogues", alpha=json_value(RUN9, "source_alpha")),
+          sst=source_share(RUN9, "sst2", alpha=json_value(RUN9, "source_alpha")),
+          plain=source_share(RUN9, *PLAIN_TEXT, alpha=json_value(RUN9, "source_alpha")),
+          wt=source_share(RUN9, "wikitext2_valid_test", alpha=json_value(RUN9, "source_alpha")),
+          wt6=source_share(METRICS, "wikitext2_valid_test")),
+    Quote(MODEL_README, "Its {n:,} held-out everyday sentences are drawn from the {k} everyday files alike ({lo} to {hi} from each, and\n"
+                        "  {wt} from WikiText-2",
+          n=json_value(RUN9, "held_out"), k=lambda: len(per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")())),
+          lo=lambda: min(v for f, v in per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")()).items() if f != "wikitext2_valid_test"),
+          hi=lambda: max(per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")()).values()),
+          wt=lambda: per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")())["wikitext2_valid_test"]),
+    Quote(MODEL_README, "everyday top-1 {e:.3f} with BERT's blanks and {ec:.3f} on content words, against {e8:.3f} and\n"
+                        "  {ec8:.3f} on run 8's draw",
+          e=json_value(RUN9, "history", 0, "everyday", "mask_accuracy"), ec=json_value(RUN9, "history", 0, "everyday_content", "mask_accuracy"),
+          e8=json_value(RUN8, "history", 0, "everyday", "mask_accuracy"), ec8=json_value(RUN8, "history", 0, "everyday_content", "mask_accuracy")),
+    Quote(MODEL_README, "Planned for 8,000 steps, set to {s:,} at step 200", s=json_value(RUN9, "steps")),
+    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
+                        "(load average {lo:.1f}\nto {hi:.1f}", h=hours(RUN9), c=hours(RUN9, "cpu_s"),
+          r=lambda: json_value(RUN9, "cpu_s")() / json_value(RUN9, "wall_clock_s")(),
+          lo=lambda: min(r["load"] for r in json_value(RUN9, "history")()[1:]),
+          hi=lambda: max(r["load"] for r in json_value(RUN9, "history")()[1:])),
+    Quote(MODEL_README, "It offered {b:,}\ntraining sentences from the books and {e:,} everyday ones.",
+          b=pool(RUN9, "books"), e=pool(RUN9, "everyday")),
+    Quote(MODEL_README, "It kept step {s:,}, its last, where the mean of the four top-1 scores is {m:.4f} against {m0:.4f} for run 6's\n"
+                        "weights on the same sentences (everyday content words {ec0:.3f} to {ec:.3f}, BERT's blanks {e0:.3f} to {e:.3f};\n"
+                        "novels' content words {nc0:.3f} to {nc:.3f}, BERT's blanks {n0:.3f} to {n:.3f}). Runs 6 and 7 had\n"
+                        "moved that mean by {d6:.3f} and {d7:.3f}",
+          s=lambda: json_value(RUN9, "best_step")() if json_value(RUN9, "best_step")() == json_value(RUN9, "steps")() else "(not its last)",
+          m=lambda: kept_record(RUN9)["mask_accuracy"], m0=json_value(RUN9, "history", 0, "mask_accuracy"),
+          d6=gain(), d7=gain(RUN7), **start_and_kept(RUN9)),
+    Quote(MODEL_README, "Cloze set, run 9's kept weights: everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n"
+                        "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). {verdict}",
+          **cloze_against_run6(RUN9_CARD),
+          verdict=lambda: ("The best everyday top 5 of any run, but two fewer novel-style sentences right first"
+                           if cloze(RUN9_CARD, "everyday", "top5")() > max(cloze(c, "everyday", "top5")() for c in (CARD, RUN7_CARD, RUN8_CARD))
+                           and cloze(CARD, "novels", "top1")() - cloze(RUN9_CARD, "novels", "top1")() == 2 else "(the verdict changed)")),
+    Quote(MODEL_README, "(run 9 read {b} of {n} from the books, as run 6 did)",
+          b=lambda: json_value(RUN9, "batch_size")() - round(json_value(RUN9, "batch_size")() * json_value(RUN9, "everyday_share")()),
+          n=same(json_value(RUN9, "batch_size"), json_value(METRICS, "batch_size"))),
+    Quote(MODEL_README, TABLE_ROW, **table_row(RUN9)),
+    Quote(MODEL_README, TABLE_ROW, **table_row(RUN9, 0)),
 ]
