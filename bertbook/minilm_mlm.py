@@ -169,7 +169,7 @@ def everyday_sentences(tokenizer, held_out: int = 1000, min_tokens: int = 6, max
 
     ``source_alpha``: instead of in proportion to its size, each source (an everyday file or a task set)
     gets a share of the pool in proportion to ``size ** source_alpha`` (``source_pool``), and the
-    held-out sentences are drawn in equal numbers from each everyday file (``_held_out_draw``)."""
+    held-out sentences are drawn from the everyday files as evenly as they allow (``_held_out_draw``)."""
     train_text, eval_text = _everyday_split(seed, sgd_keep)
     if source_alpha is None:
         train = [e.ids for e in tokenizer.encode_batch([t for _, t in train_text] + task_texts()) if min_tokens <= len(e.ids) <= max_tokens]
