@@ -222,3 +222,18 @@ def test_source_alpha_draws_the_held_out_sentences_evenly_from_the_files_and_thi
     assert sum(tuple(ids) in train_set for ids in long_ones) < 0.05 * len(long_ones)
     with pytest.raises(ValueError, match="everyday_share > 0"):
         ContinuedPretraining("unused", source_alpha=0.3)
+
+
+def test_bf16_on_a_cpu_without_bfloat16_warns_before_training(monkeypatch, tmp_path):
+    """Run 9's machine took 25 times as long a step under emulated bfloat16: the run says so at once."""
+    import bertbook.minilm_mlm as mm
+    assert isinstance(mm.cpu_has_bfloat16(), bool)          # this machine's answer, whichever it is
+    monkeypatch.setattr(mm, "cpu_has_bfloat16", lambda: False)
+    monkeypatch.setattr(mm, "library_sentences", lambda tok, held_out, seed=0: ([[101, 2000, 102]] * 8, [[101, 2000, 102]] * 2))
+    said = []
+    mm.ContinuedPretraining(tmp_path / "run", bf16=True, library=True, held_out=2, device="cpu", log=said.append)
+    assert any("--bf16" in line and "without bfloat16" in line for line in said)
+    said.clear()
+    monkeypatch.setattr(mm, "cpu_has_bfloat16", lambda: True)
+    mm.ContinuedPretraining(tmp_path / "run", bf16=True, library=True, held_out=2, device="cpu", log=said.append)
+    assert not any("without bfloat16" in line for line in said)
