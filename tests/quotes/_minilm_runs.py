@@ -89,16 +89,23 @@ def sentences_read():
 
 def sgd_held_out(path):
     """How many of a run's held-out everyday sentences are SGD's (its seed's draw)."""
-    return lambda: _held_out_sources(json_value(path, "held_out")(), json_value(path, "seed")())["sgd_dialogues"]
+    return lambda: held_out_files(path)["sgd_dialogues"]
+
+
+def held_out_files(path):
+    """``{file: count}`` of a run's held-out everyday sentences: drawn by size, or evenly per file for a run
+    with --source-alpha (run 9)."""
+    return _held_out_sources(json_value(path, "held_out")(), json_value(path, "seed")(),
+                             "source_alpha" in json_value(path)())
 
 
 @functools.lru_cache(maxsize=None)
-def _held_out_sources(held_out, seed):
+def _held_out_sources(held_out, seed, per_file):
     """Counted once per draw: the model README and lesson 7 both quote it, and each count reads and
     tokenizes the held-out documents."""
     from bertbook.minilm_mlm import everyday_held_out_sources
     from bertbook.tokenizer import load_tokenizer
-    return everyday_held_out_sources(load_tokenizer("minilm"), held_out, seed)
+    return everyday_held_out_sources(load_tokenizer("minilm"), held_out, seed, per_file=per_file)
 
 
 @functools.lru_cache(maxsize=None)
@@ -113,19 +120,11 @@ PLAIN_TEXT = ("onestop_advanced", "onestop_elementary", "onestop_intermediate", 
               "wikitext2_valid_test", "squad", "snli")        # news, Wikipedia, photo captions: plain descriptive text
 
 
-def source_share(path, *sources, alpha=None):
-    """Percent of a run's everyday pool from ``sources``: by size, or with ``alpha`` as --source-alpha weighs them."""
+def source_share(path, *sources):
+    """Percent of a run's everyday pool from ``sources``: by size, or as its --source-alpha weighs them."""
     def value():
         from bertbook.minilm_mlm import source_shares
-        sizes = source_sizes(json_value(path, "seed")())
-        shares = source_shares(sizes, 1.0 if alpha is None else alpha())
+        record = json_value(path)()
+        shares = source_shares(source_sizes(record["seed"]), record.get("source_alpha", 1.0))
         return 100 * sum(shares[s] for s in sources)
     return value
-
-
-@functools.lru_cache(maxsize=None)
-def per_file_held_out(held_out, seed):
-    from bertbook.minilm_mlm import everyday_held_out_sources
-    from bertbook.tokenizer import load_tokenizer
-    return everyday_held_out_sources(load_tokenizer("minilm"), held_out, seed, per_file=True)
-

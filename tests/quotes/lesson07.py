@@ -157,8 +157,8 @@ QUOTES = [
     Quote(L7, "{p:.0%} of them are\nbooking turns from one dialogue set",
           p=lambda: sgd_held_out(RUN8)() / json_value(RUN8, "held_out")()),
     Quote(L7, "(booking turns and review phrases {sgd:.0f}% each\ninstead of over half of the everyday sentences)",
-          sgd=same(lambda: round(source_share(RUN9, "sgd_dialogues", alpha=json_value(RUN9, "source_alpha"))()),
-                   lambda: round(source_share(RUN9, "sst2", alpha=json_value(RUN9, "source_alpha"))()))),
+          sgd=same(lambda: round(source_share(RUN9, "sgd_dialogues")()),
+                   lambda: round(source_share(RUN9, "sst2")()))),
     Quote(L7, "It had the best everyday top 5 of any run ({a5} of {n} against {b5}) but {fewer} novel-style\nsentences right "
               "first ({n1} of {nn} against {o1})",
           a5=cloze(RUN9_CARD, "everyday", "top5"), n=cloze(RUN9_CARD, "everyday", "n"), b5=cloze(CARD, "everyday", "top5"),

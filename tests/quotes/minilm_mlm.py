@@ -5,7 +5,7 @@ follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
                                  RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, PLAIN_TEXT, cloze,
-                                 cloze_gain, gain, hours, kept, kept_record, passed_start, per_file_held_out, same,
+                                 cloze_gain, gain, hours, kept, kept_record, held_out_files, passed_start, same,
                                  sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, total)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
@@ -287,17 +287,16 @@ QUOTES = [
           k=lambda: len(source_sizes(json_value(RUN9, "seed")()))),
     Quote(MODEL_README, "SGD then has {sgd:.1f}%\n  of the pool and SST-2 {sst:.1f}%, plain descriptive text {plain:.1f}%; the smallest "
                         "source, WikiText-2, {wt:.1f}% instead of {wt6:.1f}%",
-          sgd=source_share(RUN9, "sgd_dialogues", alpha=json_value(RUN9, "source_alpha")),
-          sst=source_share(RUN9, "sst2", alpha=json_value(RUN9, "source_alpha")),
-          plain=source_share(RUN9, *PLAIN_TEXT, alpha=json_value(RUN9, "source_alpha")),
-          wt=source_share(RUN9, "wikitext2_valid_test", alpha=json_value(RUN9, "source_alpha")),
+          sgd=source_share(RUN9, "sgd_dialogues"),
+          sst=source_share(RUN9, "sst2"),
+          plain=source_share(RUN9, *PLAIN_TEXT),
+          wt=source_share(RUN9, "wikitext2_valid_test"),
           wt6=source_share(METRICS, "wikitext2_valid_test")),
     Quote(MODEL_README, "Its {n:,} held-out everyday sentences are drawn from the {k} everyday files alike ({lo} to {hi} from each, and\n"
                         "  {wt} from WikiText-2",
-          n=json_value(RUN9, "held_out"), k=lambda: len(per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")())),
-          lo=lambda: min(v for f, v in per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")()).items() if f != "wikitext2_valid_test"),
-          hi=lambda: max(per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")()).values()),
-          wt=lambda: per_file_held_out(json_value(RUN9, "held_out")(), json_value(RUN9, "seed")())["wikitext2_valid_test"]),
+          n=json_value(RUN9, "held_out"), k=lambda: len(held_out_files(RUN9)),
+          lo=lambda: min(v for f, v in held_out_files(RUN9).items() if f != "wikitext2_valid_test"),
+          hi=lambda: max(held_out_files(RUN9).values()), wt=lambda: held_out_files(RUN9)["wikitext2_valid_test"]),
     Quote(MODEL_README, "everyday top-1 {e:.3f} with BERT's blanks and {ec:.3f} on content words, against {e8:.3f} and\n"
                         "  {ec8:.3f} on run 8's draw",
           e=json_value(RUN9, "history", 0, "everyday", "mask_accuracy"), ec=json_value(RUN9, "history", 0, "everyday_content", "mask_accuracy"),
