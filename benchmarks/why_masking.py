@@ -4,6 +4,11 @@ on uniformly random tokens, and record the final training loss, the held-out los
 attention at offset +1 (the right neighbour). Lesson 6 runs one seed live and reads this file for
 the spread.
 
+It also records why the settings are what they are (``sensitivity``): the unmasked next-token run,
+seed 0, with one CPU thread and with two, at the lesson's settings and at the float32 / lr 1e-2 /
+120-step settings the lesson used before. Where a collapsing run lands is sensitive to rounding;
+a setting whose two rows differ would print other numbers on another processor.
+
     python benchmarks/why_masking.py --threads 1                     # ~1-2 minutes on one core
     python benchmarks/why_masking.py --seeds 0 --steps 3 --out /tmp/x.json   # does it run?
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import platform
 import sys
 import time
 from pathlib import Path
@@ -57,7 +63,36 @@ def main(argv=None) -> dict:
                   f"attention at +1 {plus_1:.3f} ({time.time() - start:.0f} s)", flush=True)
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_text(json.dumps(result, indent=1) + "\n")       # after every run: resumable
+    if "sensitivity" not in result:
+        result["sensitivity"] = sensitivity(settings["steps"])
+        out.write_text(json.dumps(result, indent=1) + "\n")
     return result
+
+
+def sensitivity(steps: int, objective: str = "next token, no mask") -> dict:
+    """Seed 0 of the collapsing objective with 1 and 2 threads, at the lesson's settings and at the
+    earlier float32 / lr 1e-2 / 120-step ones (never more steps than ``steps``)."""
+    rows = []
+    threads = torch.get_num_threads()
+    for label, overrides in [("lesson", dict(steps=steps)),
+                             ("float32, lr 1e-2", dict(dtype="float32", learning_rate=1e-2, steps=min(steps, 120)))]:
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            run = random_token_run(objective, seed=0, **overrides)
+            rows.append(dict(settings=label, **{**SETTINGS, **overrides}, threads=n, held_out_loss=run.held_out_loss,
+                             attention_at_plus_1=run.attention_by_offset[SETTINGS["seq_len"]].item()))
+            print(f"{label:17s} {n} thread(s): held-out loss {run.held_out_loss:.4f}", flush=True)
+    torch.set_num_threads(threads)
+    return dict(objective=objective, seed=0, machine=cpu_name(), torch=torch.__version__, rows=rows)
+
+
+def cpu_name() -> str:
+    """The processor's model name where Linux says it (rounding differs between processors)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
 
 
 if __name__ == "__main__":

@@ -407,6 +407,41 @@ def test_why_masking_unmasked_next_token_collapses_and_causal_does_not():
     assert leaky.attention_by_offset[T] > 0.5
 
 
+def test_why_masking_run_does_not_depend_on_the_thread_count():
+    """Why the lesson's settings are float64 at lr 3e-3: the collapsing run must land on the same
+    numbers with one thread and two (in float32 at lr 1e-2 it did not: 0.022 against 0.104), or a
+    processor with other matrix kernels prints other numbers than the lesson's saved ones."""
+    from bertbook.why_masking import SETTINGS, random_token_run
+    threads = torch.get_num_threads()
+    try:
+        runs = []
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            runs.append(random_token_run("next token, no mask", seed=0))
+    finally:
+        torch.set_num_threads(threads)
+    one, two = runs
+    assert one.held_out_loss == pytest.approx(two.held_out_loss, rel=1e-9, abs=0)
+    assert torch.allclose(one.attention_by_offset, two.attention_by_offset, rtol=1e-9, atol=0)
+    assert one.attention_by_offset.dtype == getattr(torch, SETTINGS["dtype"])
+
+
+def test_lesson6_live_run_is_seed_0_of_the_results_file():
+    """Lesson 6 says the file's seed 0 is its live run "to the digits shown": every held-out loss the
+    live cell printed equals the file's seed-0 run at three decimals."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from prose_numbers import cell_output_text
+    from bertbook.why_masking import OBJECTIVES
+    root = Path(__file__).resolve().parents[1]
+    results = json.loads((root / "data" / "results" / "why_masking.json").read_text())
+    printed = dict(re.findall(r"^(.+?)\s+held-out loss ([\d.]+)$",
+                              cell_output_text("notebooks/06_pretraining.ipynb", "l6-why-mask-run"), re.M))
+    assert sorted(printed) == sorted(OBJECTIVES)
+    for objective, loss in printed.items():
+        seed_0 = next(r for r in results["runs"] if r["objective"] == objective and r["seed"] == 0)
+        assert f"{seed_0['held_out_loss']:.3f}" == loss, objective
+
+
 def test_why_masking_results_file_and_script(tmp_path):
     """The committed results hold 3 seeds of every objective with the script's settings, and the
     script resumes instead of repeating runs."""

@@ -48,6 +48,19 @@ def why(setting):
     return json_value(WHY, "settings", setting)
 
 
+def sensitivity(settings, threads, key):
+    """One row of the results file's `sensitivity` record (benchmarks/why_masking.py)."""
+    return lambda: next(r[key] for r in json_value(WHY, "sensitivity", "rows")()
+                        if r["settings"] == settings and r["threads"] == threads)
+
+
+def steps_to_stay_below(objective, level, seed=0):
+    """How many training steps seed `seed` of `objective` took to get below `level` for good."""
+    losses = next(r["train_losses"] for r in json_value(WHY, "runs")() if r["objective"] == objective and r["seed"] == seed)
+    last_above = max((i for i, loss in enumerate(losses) if loss >= level), default=-1)
+    return last_above + 2          # losses[last_above + 1] is the first for good; steps count from 1
+
+
 def table(row, pattern):
     """A value of the recipe table (cell l6-recipe-table): `row` is the row's name."""
     return out("l6-recipe-table", rf"\n{row}\s+\|.*?{pattern}")
@@ -73,21 +86,28 @@ QUOTES = [
     Quote(L6, r"which curves will fall below $\ln {V}$? {n} steps each, seed {s:.0f}:",
           V=why("vocab_size"), n=why("steps"),
           s=code_value(L6, "l6-why-mask-run", r"seed=(\d+)")),
-    Quote(L6, r"The masked LM's {mlm:.3f} is below $\ln 64 = {ln:.3f}$ by noise",
+    Quote(L6, r"(Their held-out losses, {causal:.3f} and {mlm:.3f}, sit just above $\ln 64 = {ln:.3f}$",
+          causal=out("l6-why-mask-run", r"causal mask \(GPT\)\s+held-out loss ([\d.]+)"),
           mlm=out("l6-why-mask-run", r"masked LM.*?held-out loss ([\d.]+)"),
           ln=out("l6-why-mask-table", r"ln 64 = ([\d.]+)")),
-    Quote(L6, "it averages {mean:.3f} ± {sd:.3f}, and the causal model {causal:.3f}.",
+    Quote(L6, "the masked LM averages {mean:.3f} ± {sd:.3f} and the causal model\n{causal:.3f} ± {csd:.3f}.)",
           mean=out("l6-why-mask-table", r"masked LM, 15% \(BERT\)\s+\| ([\d.]+) ±"),
           sd=out("l6-why-mask-table", r"masked LM, 15% \(BERT\)\s+\| [\d.]+ ± ([\d.]+)"),
-          causal=out("l6-why-mask-table", r"causal mask \(GPT\)\s+\| ([\d.]+) ±")),
+          causal=out("l6-why-mask-table", r"causal mask \(GPT\)\s+\| ([\d.]+) ±"),
+          csd=out("l6-why-mask-table", r"causal mask \(GPT\)\s+\| [\d.]+ ± ([\d.]+)")),
+    Quote(L6, "its training loss falls below 0.2\nwithin {n} steps and stays there",      # 0.2: the text's threshold
+          n=lambda: steps_to_stay_below("next token, no mask", 0.2)),
     Quote(L6, "repeated the four runs for seeds {a}, {b} and {c}",
           a=lambda: sorted({r["seed"] for r in json_value(WHY, "runs")()})[0],
           b=lambda: sorted({r["seed"] for r in json_value(WHY, "runs")()})[1],
           c=lambda: sorted({r["seed"] for r in json_value(WHY, "runs")()})[2]),
-    Quote(L6, "lands on a different small loss ({live:.3f} above, {file:.3f} in the file)",
-          live=out("l6-why-mask-run", r"next token, no mask\s+held-out loss ([\d.]+)"),
-          file=lambda: next(r["held_out_loss"] for r in json_value(WHY, "runs")()
-                            if r["objective"] == "next token, no mask" and r["seed"] == 0)),
+    Quote(L6, "(float32, learning rate {lr:g},\n{steps} steps), the same seed's unmasked next-token run reached a held-out "
+              "loss of {one:.3f} with one CPU\nthread and {two:.3f} with two",
+          lr=sensitivity("float32, lr 1e-2", 1, "learning_rate"), steps=sensitivity("float32, lr 1e-2", 1, "steps"),
+          one=sensitivity("float32, lr 1e-2", 1, "held_out_loss"), two=sensitivity("float32, lr 1e-2", 2, "held_out_loss")),
+    Quote(L6, "runs in float64 at learning rate {lr:g}, where\none thread and two give {one:.4f} and {two:.4f}.",
+          lr=why("learning_rate"), one=sensitivity("lesson", 1, "held_out_loss"),
+          two=sensitivity("lesson", 2, "held_out_loss")),
     # section 3
     Quote(L6, r"\text{{chance: }} \ln 2 \approx {ln2:.3f}",
           ln2=out("40651811", r"ln 2 = ([\d.]+)")),
