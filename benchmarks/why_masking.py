@@ -7,7 +7,9 @@ the spread.
 It also records why the settings are what they are (``sensitivity``): the unmasked next-token run,
 seed 0, with one CPU thread and with two, at the lesson's settings and at the float32 / lr 1e-2 /
 120-step settings the lesson used before. Where a collapsing run lands is sensitive to rounding;
-a setting whose two rows differ would print other numbers on another processor.
+a setting whose two rows differ would print other numbers on another processor. And the four
+seed-0 runs with this processor's ATen kernels and with the generic ones (``ATEN_CPU_CAPABILITY=
+default``, another processor's rounding in miniature): how many decimals the lesson can print.
 
     python benchmarks/why_masking.py --threads 1                     # ~1-2 minutes on one core
     python benchmarks/why_masking.py --seeds 0 --steps 3 --out /tmp/x.json   # does it run?
@@ -38,8 +40,13 @@ def main(argv=None) -> dict:
     parser.add_argument("--steps", type=int, default=SETTINGS["steps"])
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", default=str(ROOT / "data" / "results" / "why_masking.json"))
+    parser.add_argument("--print-seed-0", action="store_true",
+                        help="print the four seed-0 held-out losses and this process's ATen kernels as JSON, and stop")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.print_seed_0:
+        print(json.dumps(seed_0_losses(args.steps)))
+        return {}
     settings = {**SETTINGS, "steps": args.steps}
     out = Path(args.out)
     result = json.loads(out.read_text()) if out.is_file() else {}
@@ -83,7 +90,26 @@ def sensitivity(steps: int, objective: str = "next token, no mask") -> dict:
                              attention_at_plus_1=run.attention_by_offset[SETTINGS["seq_len"]].item()))
             print(f"{label:17s} {n} thread(s): held-out loss {run.held_out_loss:.4f}", flush=True)
     torch.set_num_threads(threads)
-    return dict(objective=objective, seed=0, machine=cpu_name(), torch=torch.__version__, rows=rows)
+    kernels = [seed_0_in_subprocess(steps, capability) for capability in (None, "default")]
+    return dict(objective=objective, seed=0, machine=cpu_name(), torch=torch.__version__, rows=rows, kernels=kernels)
+
+
+def seed_0_losses(steps: int) -> dict:
+    return dict(capability=torch.backends.cpu.get_cpu_capability(), threads=torch.get_num_threads(),
+                held_out_loss={o: random_token_run(o, seed=0, steps=steps).held_out_loss for o in OBJECTIVES})
+
+
+def seed_0_in_subprocess(steps: int, capability: str | None = None) -> dict:
+    """``seed_0_losses`` in a fresh process on one thread, with ``ATEN_CPU_CAPABILITY=capability``
+    (read once, when torch starts) or this machine's own kernels (None)."""
+    import os
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k != "ATEN_CPU_CAPABILITY"}
+    if capability:
+        env["ATEN_CPU_CAPABILITY"] = capability
+    done = subprocess.run([sys.executable, __file__, "--print-seed-0", "--threads", "1", "--steps", str(steps)],
+                          env=env, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def cpu_name() -> str:

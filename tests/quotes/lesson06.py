@@ -54,6 +54,17 @@ def sensitivity(settings, threads, key):
                         if r["settings"] == settings and r["threads"] == threads)
 
 
+def kernels(capability, objective):
+    """A seed-0 held-out loss of the `sensitivity` record's run with ATEN_CPU_CAPABILITY=`capability`
+    (None: the processor's own kernels)."""
+    def value():
+        runs = json_value(WHY, "sensitivity", "kernels")()
+        run = runs[1] if capability else runs[0]
+        assert (run["capability"].lower() == capability) == bool(capability), run["capability"]
+        return run["held_out_loss"][objective]
+    return value
+
+
 def steps_to_stay_below(objective, level, seed=0):
     """How many training steps seed `seed` of `objective` took to get below `level` for good."""
     losses = next(r["train_losses"] for r in json_value(WHY, "runs")() if r["objective"] == objective and r["seed"] == seed)
@@ -86,11 +97,11 @@ QUOTES = [
     Quote(L6, r"which curves will fall below $\ln {V}$? {n} steps each, seed {s:.0f}:",
           V=why("vocab_size"), n=why("steps"),
           s=code_value(L6, "l6-why-mask-run", r"seed=(\d+)")),
-    Quote(L6, r"(Their held-out losses, {causal:.3f} and {mlm:.3f}, sit just above $\ln 64 = {ln:.3f}$",
+    Quote(L6, r"(Their held-out losses, {causal:.2f} and {mlm:.2f}, are within about a hundredth of $\ln 64 = {ln:.3f}$",
           causal=out("l6-why-mask-run", r"causal mask \(GPT\)\s+held-out loss ([\d.]+)"),
           mlm=out("l6-why-mask-run", r"masked LM.*?held-out loss ([\d.]+)"),
           ln=out("l6-why-mask-table", r"ln 64 = ([\d.]+)")),
-    Quote(L6, "the masked LM averages {mean:.3f} ± {sd:.3f} and the causal model\n{causal:.3f} ± {csd:.3f}.)",
+    Quote(L6, "the masked LM averages {mean:.3f} ± {sd:.3f}\nand the causal model {causal:.3f} ± {csd:.3f}.)",
           mean=out("l6-why-mask-table", r"masked LM, 15% \(BERT\)\s+\| ([\d.]+) ±"),
           sd=out("l6-why-mask-table", r"masked LM, 15% \(BERT\)\s+\| [\d.]+ ± ([\d.]+)"),
           causal=out("l6-why-mask-table", r"causal mask \(GPT\)\s+\| ([\d.]+) ±"),
@@ -108,6 +119,8 @@ QUOTES = [
     Quote(L6, "runs in float64 at learning rate {lr:g}, where\none thread and two give {one:.4f} and {two:.4f}.",
           lr=why("learning_rate"), one=sensitivity("lesson", 1, "held_out_loss"),
           two=sensitivity("lesson", 2, "held_out_loss")),
+    Quote(L6, "seed 0's\ncausal model ends at {generic:.4f} instead of {own:.4f} (the same record)",
+          generic=kernels("default", "next token, causal mask (GPT)"), own=kernels(None, "next token, causal mask (GPT)")),
     # section 3
     Quote(L6, r"\text{{chance: }} \ln 2 \approx {ln2:.3f}",
           ln2=out("40651811", r"ln 2 = ([\d.]+)")),
