@@ -22,6 +22,8 @@ RUN8 = FOLDER + "run8_not_shipped.json"              # run 8: run 6's settings, 
 RUN8_CARD = FOLDER + "card_run8_not_shipped.json"
 RUN9 = FOLDER + "run9_not_shipped.json"              # run 9: run 6's settings, everyday sources by size ** 0.3; not shipped
 RUN9_CARD = FOLDER + "card_run9_not_shipped.json"
+RUN10 = FOLDER + "run10_not_shipped.json"            # run 10: run 9's mix from its weights, 26 of 64 from the books; not shipped
+RUN10_CARD = FOLDER + "card_run10_not_shipped.json"
 
 
 def cloze(path, register, key):

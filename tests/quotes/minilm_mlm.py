@@ -4,7 +4,7 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, PLAIN_TEXT, cloze,
+                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, RUN10, RUN10_CARD, PLAIN_TEXT, cloze,
                                  cloze_gain, gain, hours, kept, kept_record, held_out_files, passed_start, same,
                                  sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, total)
 
@@ -21,6 +21,11 @@ def last(register, key, path=METRICS):
 def pool(path, register):
     """How many training sentences of a register a run offered (its record's training_sentences)."""
     return json_value(path, "training_sentences", register)
+
+
+def books_per_batch(path):
+    """How many of a run's batch sentences came from the books (the rest: --everyday-share)."""
+    return lambda: json_value(path, "batch_size")() - round(json_value(path, "batch_size")() * json_value(path, "everyday_share")())
 
 
 def table_row(path, i=-1):
@@ -327,4 +332,36 @@ QUOTES = [
           n=same(json_value(RUN9, "batch_size"), json_value(METRICS, "batch_size"))),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN9)),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN9, 0)),
+    # the tenth run, not shipped: run 9's mix from its weights, twice the books' sentences per batch
+    Quote(RUN10_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN10, "steps"), h=hours(RUN10)),
+    Quote(RUN10_CARD, "with {b} of {n} sentences per batch from the books", b=books_per_batch(RUN10), n=json_value(RUN10, "batch_size")),
+    Quote(RUN10_CARD, "{p:.0f}% of each batch from the books", p=lambda: 100 * (1 - json_value(RUN10, "everyday_share")())),
+    Quote(MODEL_README, "it read {b} of every {n} sentences from the books. Run 10 went on",
+          b=same(books_per_batch(RUN9), books_per_batch(METRICS)), n=json_value(RUN9, "batch_size")),
+    Quote(MODEL_README, "`--everyday-share {e}`, {b} of {n} sentences from the books\n(`--seed {seed}`; `run10_not_shipped.json`",
+          e=json_value(RUN10, "everyday_share"), b=books_per_batch(RUN10), n=json_value(RUN10, "batch_size"),
+          seed=json_value(RUN10, "seed")),
+    Quote(MODEL_README, "{s:,} steps set before it started, none changed", s=json_value(RUN10, "steps")),
+    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n**{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
+                        "(load average {lo:.1f} to {hi:.1f}", h=hours(RUN10), c=hours(RUN10, "cpu_s"),
+          r=lambda: json_value(RUN10, "cpu_s")() / json_value(RUN10, "wall_clock_s")(),
+          lo=lambda: min(r["load"] for r in json_value(RUN10, "history")()[1:]),
+          hi=lambda: max(r["load"] for r in json_value(RUN10, "history")()[1:])),
+    Quote(MODEL_README, "It offered {b:,} training\nsentences from the books and {e:,} everyday ones.",
+          b=pool(RUN10, "books"), e=pool(RUN10, "everyday")),
+    *[Quote(MODEL_README, TABLE_ROW, **table_row(RUN10, i)) for i in range(6)],
+    Quote(MODEL_README, "It kept step {s:,}, its last, where the mean of the four top-1 scores is {m:.4f} against {m0:.4f} for run 9's\n"
+                        "weights on the same sentences (novels' content words {nc0:.3f} to {nc:.3f}, BERT's blanks {n0:.3f} to {n:.3f}; everyday\n"
+                        "content words {ec0:.3f} to {ec:.3f}, BERT's blanks {e0:.3f} to {e:.3f}). The mean first fell below its start (the\n"
+                        "warm-up again) and passed it only at step {p:,}.",
+          s=lambda: json_value(RUN10, "best_step")() if json_value(RUN10, "best_step")() == json_value(RUN10, "steps")() else "(not its last)",
+          m=lambda: kept_record(RUN10)["mask_accuracy"], m0=json_value(RUN10, "history", 0, "mask_accuracy"),
+          p=passed_start(RUN10), **start_and_kept(RUN10)),
+    Quote(MODEL_README, "Cloze set, run 10's kept weights: everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n"
+                        "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). "
+                        "Against run 9 ({r1}, {r5}; {q1}, {q5})",
+          **cloze_against_run6(RUN10_CARD), r1=cloze(RUN9_CARD, "everyday", "top1"), r5=cloze(RUN9_CARD, "everyday", "top5"),
+          q1=cloze(RUN9_CARD, "novels", "top1"), q5=cloze(RUN9_CARD, "novels", "top5")),
+    Quote(MODEL_README, "but {k} novel-style sentence fewer than run 6 has an acceptable word\nin its top 5",
+          k=lambda: {1: "one"}.get(cloze(CARD, "novels", "top5")() - cloze(RUN10_CARD, "novels", "top5")(), "(not one)")),
 ]
