@@ -28,6 +28,23 @@ def books_per_batch(path):
     return lambda: json_value(path, "batch_size")() - round(json_value(path, "batch_size")() * json_value(path, "everyday_share")())
 
 
+def training_time(path):
+    """A run's training loop in hours (h), CPU hours (c), cores used (r) and the load average's range
+    over its evaluations after step 0 (lo, hi), as the sections spell them."""
+    loads = lambda: [r["load"] for r in json_value(path, "history")()[1:]]
+    return dict(h=hours(path), c=hours(path, "cpu_s"), r=lambda: json_value(path, "cpu_s")() / json_value(path, "wall_clock_s")(),
+                lo=lambda: min(loads()), hi=lambda: max(loads()))
+
+
+def kept_against_start(path):
+    """The step a run kept (s: which the prose calls its last), the mean top-1 there (m) and at step 0 (m0),
+    and the four registers' start and kept scores."""
+    return dict(s=lambda: json_value(path, "best_step")() if json_value(path, "best_step")() == json_value(path, "steps")()
+                else "(not its last)",
+                m=lambda: kept_record(path)["mask_accuracy"], m0=json_value(path, "history", 0, "mask_accuracy"),
+                **start_and_kept(path))
+
+
 def table_row(path, i=-1):
     """One row of a run's held-out table as the quote below spells it: step, then top-1/top-5 per register and rule."""
     row = {"step": json_value(path, "history", i, "step")}
@@ -308,19 +325,14 @@ QUOTES = [
           e8=json_value(RUN8, "history", 0, "everyday", "mask_accuracy"), ec8=json_value(RUN8, "history", 0, "everyday_content", "mask_accuracy")),
     Quote(MODEL_README, "Planned for 8,000 steps, set to {s:,} at step 200", s=json_value(RUN9, "steps")),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
-                        "(load average {lo:.1f}\nto {hi:.1f}", h=hours(RUN9), c=hours(RUN9, "cpu_s"),
-          r=lambda: json_value(RUN9, "cpu_s")() / json_value(RUN9, "wall_clock_s")(),
-          lo=lambda: min(r["load"] for r in json_value(RUN9, "history")()[1:]),
-          hi=lambda: max(r["load"] for r in json_value(RUN9, "history")()[1:])),
+                        "(load average {lo:.1f}\nto {hi:.1f}", **training_time(RUN9)),
     Quote(MODEL_README, "It offered {b:,}\ntraining sentences from the books and {e:,} everyday ones.",
           b=pool(RUN9, "books"), e=pool(RUN9, "everyday")),
     Quote(MODEL_README, "It kept step {s:,}, its last, where the mean of the four top-1 scores is {m:.4f} against {m0:.4f} for run 6's\n"
                         "weights on the same sentences (everyday content words {ec0:.3f} to {ec:.3f}, BERT's blanks {e0:.3f} to {e:.3f};\n"
                         "novels' content words {nc0:.3f} to {nc:.3f}, BERT's blanks {n0:.3f} to {n:.3f}). Runs 6 and 7 had\n"
                         "moved that mean by {d6:.3f} and {d7:.3f}",
-          s=lambda: json_value(RUN9, "best_step")() if json_value(RUN9, "best_step")() == json_value(RUN9, "steps")() else "(not its last)",
-          m=lambda: kept_record(RUN9)["mask_accuracy"], m0=json_value(RUN9, "history", 0, "mask_accuracy"),
-          d6=gain(), d7=gain(RUN7), **start_and_kept(RUN9)),
+          d6=gain(), d7=gain(RUN7), **kept_against_start(RUN9)),
     Quote(MODEL_README, "Cloze set, run 9's kept weights: everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n"
                         "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). {verdict}",
           **cloze_against_run6(RUN9_CARD),
@@ -328,8 +340,7 @@ QUOTES = [
                            if cloze(RUN9_CARD, "everyday", "top5")() > max(cloze(c, "everyday", "top5")() for c in (CARD, RUN7_CARD, RUN8_CARD))
                            and cloze(CARD, "novels", "top1")() - cloze(RUN9_CARD, "novels", "top1")() == 2 else "(the verdict changed)")),
     Quote(MODEL_README, "(run 9 read {b} of {n} from the books, as run 6 did)",
-          b=lambda: json_value(RUN9, "batch_size")() - round(json_value(RUN9, "batch_size")() * json_value(RUN9, "everyday_share")()),
-          n=same(json_value(RUN9, "batch_size"), json_value(METRICS, "batch_size"))),
+          b=books_per_batch(RUN9), n=same(json_value(RUN9, "batch_size"), json_value(METRICS, "batch_size"))),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN9)),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN9, 0)),
     # the tenth run, not shipped: run 9's mix from its weights, twice the books' sentences per batch
@@ -343,10 +354,7 @@ QUOTES = [
           seed=json_value(RUN10, "seed")),
     Quote(MODEL_README, "{s:,} steps set before it started, none changed", s=json_value(RUN10, "steps")),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n**{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
-                        "(load average {lo:.1f} to {hi:.1f}", h=hours(RUN10), c=hours(RUN10, "cpu_s"),
-          r=lambda: json_value(RUN10, "cpu_s")() / json_value(RUN10, "wall_clock_s")(),
-          lo=lambda: min(r["load"] for r in json_value(RUN10, "history")()[1:]),
-          hi=lambda: max(r["load"] for r in json_value(RUN10, "history")()[1:])),
+                        "(load average {lo:.1f} to {hi:.1f}", **training_time(RUN10)),
     Quote(MODEL_README, "It offered {b:,} training\nsentences from the books and {e:,} everyday ones.",
           b=pool(RUN10, "books"), e=pool(RUN10, "everyday")),
     *[Quote(MODEL_README, TABLE_ROW, **table_row(RUN10, i)) for i in range(6)],
@@ -354,9 +362,7 @@ QUOTES = [
                         "weights on the same sentences (novels' content words {nc0:.3f} to {nc:.3f}, BERT's blanks {n0:.3f} to {n:.3f}; everyday\n"
                         "content words {ec0:.3f} to {ec:.3f}, BERT's blanks {e0:.3f} to {e:.3f}). The mean first fell below its start (the\n"
                         "warm-up again) and passed it only at step {p:,}.",
-          s=lambda: json_value(RUN10, "best_step")() if json_value(RUN10, "best_step")() == json_value(RUN10, "steps")() else "(not its last)",
-          m=lambda: kept_record(RUN10)["mask_accuracy"], m0=json_value(RUN10, "history", 0, "mask_accuracy"),
-          p=passed_start(RUN10), **start_and_kept(RUN10)),
+          p=passed_start(RUN10), **kept_against_start(RUN10)),
     Quote(MODEL_README, "Cloze set, run 10's kept weights: everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n"
                         "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). "
                         "Against run 9 ({r1}, {r5}; {q1}, {q5})",
