@@ -112,7 +112,7 @@ QUOTES = [
           a=lambda: sorted({r["seed"] for r in json_value(WHY, "runs")()})[0],
           b=lambda: sorted({r["seed"] for r in json_value(WHY, "runs")()})[1],
           c=lambda: sorted({r["seed"] for r in json_value(WHY, "runs")()})[2]),
-    Quote(L6, "(float32, learning rate {lr:g},\n{steps} steps), the same seed's unmasked next-token run reached a held-out "
+    Quote(L6, "(float32, learning rate {lr:g},\n{steps} steps), the unmasked next-token run of seed 0 reached a held-out "
               "loss of {one:.3f} with one CPU\nthread and {two:.3f} with two",
           lr=sensitivity("float32, lr 1e-2", 1, "learning_rate"), steps=sensitivity("float32, lr 1e-2", 1, "steps"),
           one=sensitivity("float32, lr 1e-2", 1, "held_out_loss"), two=sensitivity("float32, lr 1e-2", 2, "held_out_loss")),
