@@ -426,16 +426,21 @@ def test_why_masking_run_does_not_depend_on_the_thread_count():
     assert one.attention_by_offset.dtype == getattr(torch, SETTINGS["dtype"])
 
 
+def lesson6_printed_losses() -> dict[str, str]:
+    """Objective -> held-out loss as lesson 6's live random-token cell printed it (saved output)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from prose_numbers import cell_output_text
+    return dict(re.findall(r"^(.+?)\s+held-out loss ([\d.]+)$",
+                           cell_output_text("notebooks/06_pretraining.ipynb", "l6-why-mask-run"), re.M))
+
+
 def test_lesson6_live_run_is_seed_0_of_the_results_file():
     """Lesson 6 says the file's seed 0 is its live run "to the digits shown": every held-out loss the
     live cell printed equals the file's seed-0 run at the decimals it printed."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from prose_numbers import cell_output_text
     from bertbook.why_masking import OBJECTIVES
     root = Path(__file__).resolve().parents[1]
     results = json.loads((root / "data" / "results" / "why_masking.json").read_text())
-    printed = dict(re.findall(r"^(.+?)\s+held-out loss ([\d.]+)$",
-                              cell_output_text("notebooks/06_pretraining.ipynb", "l6-why-mask-run"), re.M))
+    printed = lesson6_printed_losses()
     assert sorted(printed) == sorted(OBJECTIVES)
     for objective, loss in printed.items():
         seed_0 = next(r for r in results["runs"] if r["objective"] == objective and r["seed"] == 0)
@@ -448,13 +453,9 @@ def test_lesson6_live_run_prints_the_same_with_generic_kernels():
     (the float32 version of this experiment failed nbval that way). ATEN_CPU_CAPABILITY=default swaps
     in ATen's generic kernels: the four seed-0 runs must print what the lesson saved."""
     import os
-    import re
     import subprocess
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from prose_numbers import cell_output_text
     root = Path(__file__).resolve().parents[1]
-    printed = dict(re.findall(r"^(.+?)\s+held-out loss ([\d.]+)$",
-                              cell_output_text("notebooks/06_pretraining.ipynb", "l6-why-mask-run"), re.M))
+    printed = lesson6_printed_losses()
     env = {**os.environ, "ATEN_CPU_CAPABILITY": "default"}
     done = subprocess.run([sys.executable, str(root / "benchmarks" / "why_masking.py"), "--print-seed-0"],
                           env=env, capture_output=True, text=True, cwd=root, timeout=600)
