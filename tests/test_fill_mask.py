@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from bertbook import BertConfig, BertForPreTraining, BertModel, load_corpus, load_library, load_tokenizer
-from bertbook.cloze import CLOZE_FILE, cloze_score, load_cloze
+from bertbook.cloze import CLOZE_FILE, SECOND_SET_FILE, cloze_score, load_cloze
 from bertbook.fill_mask import fill_mask, mask_probabilities
 from bertbook.minilm_mlm import HEAD_DIR, MLM_FILE, load_minilm_mlm
 
@@ -47,11 +47,25 @@ def test_cloze_set_is_large_enough_and_well_formed():
     assert len({item.sentence for item in items}) == len(items)
 
 
-def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text):
+def test_second_cloze_set_is_well_formed_and_new():
+    """The second set: its sizes as bertbook/cloze.py says, one [MASK] each, and no sentence of the first."""
+    items = load_cloze(SECOND_SET_FILE)
+    sizes = {name: sum(item.set == name for item in items) for name in ("novels", "everyday")}
+    assert sizes == {"novels": 27, "everyday": 49} and len(items) == 76
+    assert all(item.sentence.count("[MASK]") == 1 and item.acceptable for item in items)
+    assert len({item.sentence for item in items}) == len(items)
+    assert not {item.sentence for item in items} & {item.sentence for item in load_cloze()}
+
+
+BOTH_SETS = pytest.mark.parametrize("cloze_file", [CLOZE_FILE, SECOND_SET_FILE], ids=["first_set", "second_set"])
+
+
+@BOTH_SETS
+def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text, cloze_file):
     """No cloze sentence, with any of its answers, is in any of the 52 books the models trained on;
     no 5-word stretch of context is in the nine novels, no 7-word one in the whole library (ordinary
     6-word phrases such as "he put on his hat and" do occur in 5.6M words of books)."""
-    for item in load_cloze():
+    for item in load_cloze(cloze_file):
         left, right = (" ".join(part.lower().split()) for part in item.sentence.split("[MASK]"))
         for word in item.acceptable:
             sentence = f"{left} {word} {right}".strip().rstrip(".")
@@ -59,7 +73,7 @@ def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text):
         for side in (left, right.rstrip(".")):
             if len(side.split()) >= 7:
                 assert side not in library_text, f"context copied from the library: {side!r}"
-    for item in load_cloze():
+    for item in load_cloze(cloze_file):
         left, right = (" ".join(part.lower().split()) for part in item.sentence.split("[MASK]"))
         for word in item.acceptable:
             sentence = f"{left} {word} {right}".strip().rstrip(".")
@@ -75,7 +89,8 @@ def _normalised(text):
     return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
 
 
-def test_cloze_sentences_are_not_in_the_everyday_training_text():
+@BOTH_SETS
+def test_cloze_sentences_are_not_in_the_everyday_training_text(cloze_file):
     """The mixed library's modern half (data/everyday and the task sets' training text, what the
     retrained minilm-mlm read): no cloze sentence with any acceptable word filled in, and no stretch of
     6 or more words of context, occurs in it; and the check finds a sentence that is there."""
@@ -83,7 +98,7 @@ def test_cloze_sentences_are_not_in_the_everyday_training_text():
     from bertbook.minilm_mlm import task_texts
     text = "\n".join(_normalised(s) for d in load_everyday() for s in d.sentences)
     text += "\n" + "\n".join(_normalised(s) for s in task_texts())
-    for item in load_cloze():
+    for item in load_cloze(cloze_file):
         left, right = (_normalised(part) for part in item.sentence.split("[MASK]"))
         for word in item.acceptable:
             assert f"{left} {word} {right}".strip() not in text, f"in the everyday text: {item.sentence} ({word})"
