@@ -2,19 +2,27 @@
 model cards, which `tests/test_lesson_7.py` checks against a live cloze run), the training time and
 the held-out scores (read from the runs' metrics). Retraining the model fails these until the prose
 follows."""
+from bertbook.cloze import SECOND_SET_FILE, load_cloze
 from prose_numbers import Quote, json_value
-from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN6, RUN6_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
                                  RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, RUN10, RUN10_CARD, PLAIN_TEXT, cloze,
                                  cloze_gain, gain, hours, kept, kept_record, held_out_files, passed_start, same,
                                  sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, total)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
-RUNS_2_TO_8 = (RUN2, RUN3, RUN4, RUN5, METRICS, RUN7, RUN8)
+CLOZE_README = "data/cloze/README.md"
+RUNS_2_TO_8 = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN7, RUN8)
+SHIPPED_LINE = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN9, METRICS)   # the runs that made the shipped weights after run 1
+
+
+def second(run, register, key):
+    """The second cloze set's answers (run6 or run10), as the shipped record stores them."""
+    return json_value(METRICS, "second_cloze_set", run, register, key)
 TINY = "data/pretrained/bertbook-tiny/card.json"
 
 
-def last(register, key, path=METRICS):
+def last(register, key, path=RUN6):
     return json_value(path, "history", -1, register, key)
 
 
@@ -70,9 +78,9 @@ def cloze_against_run6(card):
     """A not-shipped run's cloze scores and run 6's, as its section names them: a1/a5 of en everyday
     (run 6: b1/b5), n1/n5 of nn novel-style (run 6: o1/o5)."""
     return dict(a1=cloze(card, "everyday", "top1"), a5=cloze(card, "everyday", "top5"), en=cloze(card, "everyday", "n"),
-                b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5"),
+                b1=cloze(RUN6_CARD, "everyday", "top1"), b5=cloze(RUN6_CARD, "everyday", "top5"),
                 n1=cloze(card, "novels", "top1"), n5=cloze(card, "novels", "top5"), nn=cloze(card, "novels", "n"),
-                o1=cloze(CARD, "novels", "top1"), o5=cloze(CARD, "novels", "top5"))
+                o1=cloze(RUN6_CARD, "novels", "top1"), o5=cloze(RUN6_CARD, "novels", "top5"))
 
 
 def lr_text(path, key):
@@ -83,7 +91,7 @@ def lr_text(path, key):
 def register_sentences_read(everyday: bool):
     """Sentences of one register that runs 2 to 6 read: per run, steps x that register's part of a batch."""
     out = 0
-    for path in (RUN2, RUN3, RUN4, RUN5, METRICS):
+    for path in (RUN2, RUN3, RUN4, RUN5, RUN6):
         batch = json_value(path, "batch_size")()
         n_everyday = round(batch * json_value(path, "everyday_share")())
         out += json_value(path, "steps")() * (n_everyday if everyday else batch - n_everyday)
@@ -101,7 +109,15 @@ QUOTES = [
                   "novel-style ones, and has an acceptable word in its top 5 for **{e5} of {en}** and **{n5} of {nn}**",
           e1=cloze(CARD, "everyday", "top1"), en=cloze(CARD, "everyday", "n"), n1=cloze(CARD, "novels", "top1"),
           nn=cloze(CARD, "novels", "n"), e5=cloze(CARD, "everyday", "top5"), n5=cloze(CARD, "novels", "top5")),
-    Quote(README, "The version before, after\n{s:,} steps on content words, got {e1} of {en} and {n1} of {nn} right first",
+    Quote(README, "That last run was chosen over the sixth,\nshipped until then ({e1} of {en} and {n1} of {nn} right first, {e5} of {en} "
+                  "and {n5} of {nn} in the top 5), by a second set of {n}\nsentences",
+          e1=cloze(RUN6_CARD, "everyday", "top1"), en=cloze(RUN6_CARD, "everyday", "n"), n1=cloze(RUN6_CARD, "novels", "top1"),
+          nn=cloze(RUN6_CARD, "novels", "n"), e5=cloze(RUN6_CARD, "everyday", "top5"), n5=cloze(RUN6_CARD, "novels", "top5"),
+          n=lambda: len(load_cloze(SECOND_SET_FILE))),
+    Quote(README, "everyday {a1} of {n} right first and {a5} of {n} in the top 5 against {b1} and {b5}.",
+          a1=second("run10", "everyday", "top1"), a5=second("run10", "everyday", "top5"), n=second("run10", "everyday", "n"),
+          b1=second("run6", "everyday", "top1"), b5=second("run6", "everyday", "top5")),
+    Quote(README, "The\nversion after {s:,} steps on content words got {e1} of {en} and {n1} of {nn} right first",
           s=total("steps", RUN3, RUN4, RUN5), e1=cloze(RUN5_CARD, "everyday", "top1"), en=cloze(RUN5_CARD, "everyday", "n"),
           n1=cloze(RUN5_CARD, "novels", "top1"), nn=cloze(RUN5_CARD, "novels", "n")),
     Quote(README, "after {s:,}, {e1} of {en} and\n{n1} of {nn};",
@@ -119,11 +135,15 @@ QUOTES = [
     Quote(README, "Our tiny model pretrained from scratch gets {e1} of {en} and\n{n1} of {nn} right first",
           e1=cloze(TINY, "everyday", "top1"), en=cloze(TINY, "everyday", "n"), n1=cloze(TINY, "novels", "top1"),
           nn=cloze(TINY, "novels", "n")),
-    Quote(README, "70% everyday English ({share:.0%} in the last run), the last\n{steps:,} steps with most blanks on content words",
-          share=json_value(METRICS, "everyday_share"), steps=total("steps", RUN3, RUN4, RUN5, METRICS)),
-    Quote(README, "--everyday-share {share} --content-words {cw}`, {h:.1f} h on a shared 2-core CPU in five runs",
-          share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"),
-          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, RUN5, METRICS)() / 3600),
+    Quote(README, "everyday English ({lo:.0%} to {hi:.0%} of each\nbatch, {share:.0%} in the last run, the everyday sources in flatter "
+                  "shares in the last two), the last\n{steps:,} steps with most blanks on content words",
+          lo=lambda: min(json_value(p, "everyday_share")() for p in SHIPPED_LINE[:-1]),
+          hi=lambda: max(json_value(p, "everyday_share")() for p in SHIPPED_LINE[:-1]),
+          share=json_value(METRICS, "everyday_share"), steps=total("steps", RUN3, RUN4, RUN5, RUN6, RUN9, METRICS)),
+    Quote(README, "--everyday-share {share} --content-words {cw} --source-alpha {a}`, {h:.1f} h on a shared 2-core CPU in {k} runs",
+          share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"), a=json_value(METRICS, "source_alpha"),
+          h=lambda: total("wall_clock_s", *SHIPPED_LINE)() / 3600,
+          k=lambda: {7: "seven"}.get(len(SHIPPED_LINE), "(not seven)")),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, at about {r:.1f} of the "
                         "2 cores", h=hours(RUN3), c=hours(RUN3, "cpu_s"),
           r=lambda: json_value(RUN3, "cpu_s")() / json_value(RUN3, "wall_clock_s")()),
@@ -137,8 +157,8 @@ QUOTES = [
     Quote(MODEL_README, "(`--seed {seed}`, and again a new draw", seed=json_value(RUN5, "seed")),
     Quote(MODEL_README, "the peak learning rate halved to {lr} (head {hl})", lr=lr_text(RUN5, "lr"),
           hl=lr_text(RUN5, "head_lr")),
-    Quote(MODEL_README, "runs 5 and 6: {lr} and {hl})", lr=same(lr_text(RUN5, "lr"), lr_text(METRICS, "lr")),
-          hl=same(lr_text(RUN5, "head_lr"), lr_text(METRICS, "head_lr"))),
+    Quote(MODEL_README, "runs 5 and 6: {lr} and {hl})", lr=same(lr_text(RUN5, "lr"), lr_text(RUN6, "lr")),
+          hl=same(lr_text(RUN5, "head_lr"), lr_text(RUN6, "head_lr"))),
     Quote(MODEL_README, "Run 5 against run 4:** one change, half the peak learning rate ({lr}), for {s:,} more steps",
           lr=lr_text(RUN5, "lr"), s=json_value(RUN5, "steps")),
     Quote(MODEL_README, "top-1 {a:.3f} at its start, {b:.3f} after 500 steps: a drop of {d5:.3f}, against {d4:.3f} in run 4),\n"
@@ -159,17 +179,19 @@ QUOTES = [
           a=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top1"), b=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top5"),
           c=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top1"), d=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top5")),
     Quote(MODEL_README, "read about\n{n:.1f} million sentences on a CPU",
-          n=lambda: sentences_read() / 1e6),
+          n=lambda: sentences_read(RUN9, METRICS) / 1e6),
     Quote(MODEL_README, "whole-word masking, {s:,} steps; {h:.1f} h of\n   training loop and {c:.1f} h of CPU time recorded",
           s=json_value(RUN2, "steps"), h=hours(RUN2), c=hours(RUN2, "cpu_s")),
-    card_row("these weights (run 6)", CARD),
+    card_row("these weights (run 10)", CARD),
+    card_row("run 9 (flatter everyday shares)", RUN9_CARD),
+    card_row("run 6 (more everyday English)", RUN6_CARD),
     card_row("run 5 (half the learning rate)", RUN5_CARD),
     card_row("run 4 (more steps)", RUN4_CARD),
     card_row("run 3 (content words)", RUN3_CARD),
     card_row("run 2 (BERT's blanks)", RUN2_CARD),
     card_row("run 1 (novels only)", BEFORE),
     card_row("our tiny BERT (`bertbook-tiny`)", TINY),
-    *[Quote(MODEL_README, TABLE_ROW, **table_row(path)) for path in (METRICS, RUN5, RUN4, RUN3)],
+    *[Quote(MODEL_README, TABLE_ROW, **table_row(path)) for path in (RUN6, RUN5, RUN4, RUN3)],
     Quote(MODEL_README, "| {step:,} | {nl:.2f} | {n1:.3f} | {n5:.3f} | {el:.2f} | {e1:.3f} | {e5:.3f} |",
           step=json_value(RUN2, "history", -1, "step"),
           nl=last("novels", "mlm_loss", RUN2), n1=last("novels", "mask_accuracy", RUN2),
@@ -181,18 +203,19 @@ QUOTES = [
           ec=json_value(RUN3, "history", 0, "everyday_content", "mask_accuracy"),
           n=json_value(RUN3, "history", 0, "novels", "mask_accuracy"),
           nc=json_value(RUN3, "history", 0, "novels_content", "mask_accuracy")),
-    Quote(MODEL_README, "(run 3: step {s3:,} of\n  {n3:,}; run 4: step {s4:,} of {n4:,}; run 5: step {s5:,} of {n5:,}; run 6, shipped: "
-                        "step {s6:,} of {n6:,})",
+    Quote(MODEL_README, "(run 3: step {s3:,} of\n  {n3:,}; run 4: step {s4:,} of {n4:,}; run 5: step {s5:,} of {n5:,}; run 6: "
+                        "step {s6:,} of {n6:,}; runs 9 and 10: {last})",
+          last=lambda: "their last" if all(json_value(p, "best_step")() == json_value(p, "steps")() for p in (RUN9, METRICS)) else "(not both)",
           s3=json_value(RUN3, "best_step"), n3=json_value(RUN3, "steps"), s4=json_value(RUN4, "best_step"),
           n4=json_value(RUN4, "steps"), s5=json_value(RUN5, "best_step"), n5=json_value(RUN5, "steps"),
-          s6=json_value(METRICS, "best_step"), n6=json_value(METRICS, "steps")),
+          s6=json_value(RUN6, "best_step"), n6=json_value(RUN6, "steps")),
     Quote(MODEL_README, "In run 3, with BERT's blanks the novels lost {a:.3f} of top-1 and everyday text\ngained {b:.3f}",
           a=lambda: json_value(RUN3, "history", 0, "novels", "mask_accuracy")() - last("novels", "mask_accuracy", RUN3)(),
           b=lambda: last("everyday", "mask_accuracy", RUN3)() - json_value(RUN3, "history", 0, "everyday", "mask_accuracy")()),
     Quote(MODEL_README, "Run 6 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
                         "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
-                        "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(METRICS, "best_step"),
-          **start_and_kept(METRICS)),
+                        "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(RUN6, "best_step"),
+          **start_and_kept(RUN6)),
     Quote(MODEL_README, "Run 5 kept the weights of step {s:,}; from its step 0 to there, content-word top-1 went from "
                         "{ec0:.3f} to {ec:.3f} on everyday text and from\n{nc0:.3f} to {nc:.3f} on the novels; with BERT's "
                         "blanks, everyday {e0:.3f} to {e:.3f} and novels\n{n0:.3f} to {n:.3f}.", s=json_value(RUN5, "best_step"),
@@ -206,32 +229,34 @@ QUOTES = [
     Quote(MODEL_README, "(run 2's last\n  1,000 steps moved everyday top-1 with BERT's blanks by only {d:.3f})",
           d=lambda: last("everyday", "mask_accuracy", RUN2)() - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
     Quote(MODEL_README, "Run 6 against run 5:** one change, {share:.0%} of each batch everyday English instead of {before:.0%}, for\n"
-                        "  {s:,} more steps at run 5's rate", share=json_value(METRICS, "everyday_share"),
-          before=json_value(RUN5, "everyday_share"), s=json_value(METRICS, "steps")),
+                        "  {s:,} more steps at run 5's rate", share=json_value(RUN6, "everyday_share"),
+          before=json_value(RUN5, "everyday_share"), s=json_value(RUN6, "steps")),
     Quote(MODEL_README, "(everyday content-word top-1 {a:.3f} at its start, {b:.3f} after 500 steps: a drop of\n  {d:.3f}), and the "
                         "mean of the four held-out scores passed its start only at step {up:,}. The weights it\n  kept (step {s:,}) "
                         "are above run 5's by {m:.3f} in that mean: everyday content words {ec0:.3f} to\n  {ec:.3f} and BERT's blanks "
                         "{e0:.3f} to {e:.3f}, while the novels' content words went from {nc0:.3f} to\n  {nc:.3f}",
-          a=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"),
-          b=json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy"),
-          d=lambda: json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy")()
-          - json_value(METRICS, "history", 1, "everyday_content", "mask_accuracy")(),
-          up=passed_start(), s=json_value(METRICS, "best_step"),
-          m=gain(),
-          ec0=json_value(METRICS, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy"),
-          e0=json_value(METRICS, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy"),
-          nc0=json_value(METRICS, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy")),
+          a=json_value(RUN6, "history", 0, "everyday_content", "mask_accuracy"),
+          b=json_value(RUN6, "history", 1, "everyday_content", "mask_accuracy"),
+          d=lambda: json_value(RUN6, "history", 0, "everyday_content", "mask_accuracy")()
+          - json_value(RUN6, "history", 1, "everyday_content", "mask_accuracy")(),
+          up=passed_start(RUN6), s=json_value(RUN6, "best_step"),
+          m=gain(RUN6),
+          ec0=json_value(RUN6, "history", 0, "everyday_content", "mask_accuracy"), ec=kept("everyday_content", "mask_accuracy", RUN6),
+          e0=json_value(RUN6, "history", 0, "everyday", "mask_accuracy"), e=kept("everyday", "mask_accuracy", RUN6),
+          nc0=json_value(RUN6, "history", 0, "novels_content", "mask_accuracy"), nc=kept("novels_content", "mask_accuracy", RUN6)),
     Quote(MODEL_README, "On the cloze set run 6 has {a:+d} and {b:+d} everyday sentences\n  against run 5 (first, top 5), {c:+d} and "
                         "{d:+d} novel-style ones",
-          a=cloze_gain(CARD, RUN5_CARD, "everyday", "top1"), b=cloze_gain(CARD, RUN5_CARD, "everyday", "top5"),
-          c=cloze_gain(CARD, RUN5_CARD, "novels", "top1"), d=cloze_gain(CARD, RUN5_CARD, "novels", "top5")),
+          a=cloze_gain(RUN6_CARD, RUN5_CARD, "everyday", "top1"), b=cloze_gain(RUN6_CARD, RUN5_CARD, "everyday", "top5"),
+          c=cloze_gain(RUN6_CARD, RUN5_CARD, "novels", "top1"), d=cloze_gain(RUN6_CARD, RUN5_CARD, "novels", "top5")),
+    Quote(MODEL_README, "the books' part {b:.1f} times; with runs 9 and 10, the shipped weights have read\n  {n:,}.",
+          b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")(), n=lambda: sentences_read(RUN9, METRICS)),
     Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
           n=sentences_read, e=lambda: register_sentences_read(everyday=True) / pool(RUN2, "everyday")(),
           b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")()),
     Quote(MODEL_README, "(run 6: 13; {b:,}\n  training sentences of 8 to 64 tokens", b=same(*(pool(path, "books") for path in RUNS_2_TO_8))),
     Quote(MODEL_README, "(run 6: 51; {e2:,} sentences of 6 to 64 tokens; {e4:,} in run 4, {e5:,} in run 5 and\n  {e6:,} in run 6",
           e2=same(pool(RUN2, "everyday"), pool(RUN3, "everyday")), e4=pool(RUN4, "everyday"), e5=pool(RUN5, "everyday"),
-          e6=pool(METRICS, "everyday")),
+          e6=pool(RUN6, "everyday")),
     # the seventh run, not shipped
     Quote(MODEL_README, "(`--seed {seed}`),\nfor {s:,} steps (`run7_not_shipped.json`", seed=json_value(RUN7, "seed"), s=json_value(RUN7, "steps")),
     Quote(MODEL_README, "and back to {s:,} at step 1,300 (a misread\nclock), so between steps 1,100 and 1,300 its learning rate fell a "
@@ -245,7 +270,7 @@ QUOTES = [
                         "four\ntop-1 scores is {m:.3f} against {m0:.3f} for run 6's weights on the same sentences\n(everyday content "
                         "words {ec0:.3f} to {ec:.3f}, BERT's blanks\n{e0:.3f} to {e:.3f}; novels' content words {nc0:.3f} to\n{nc:.3f}, "
                         "BERT's blanks {n0:.3f} to {n:.3f})",
-          d7=gain(RUN7), d6=gain(),
+          d7=gain(RUN7), d6=gain(RUN6),
           s=json_value(RUN7, "best_step"),
           w=lambda: "its last" if json_value(RUN7, "best_step")() == json_value(RUN7, "steps")() else "not its last",
           m=lambda: kept_record(RUN7)["mask_accuracy"], m0=json_value(RUN7, "history", 0, "mask_accuracy"),
@@ -257,7 +282,7 @@ QUOTES = [
     Quote(MODEL_README, "Its everyday content-word gain, {g:.3f}, is {cmp}\nthan run 5's and run 6's",
           g=gain(RUN7, "everyday_content"),
           cmp=lambda: "larger" if all(gain(RUN7, "everyday_content")() > gain(path, "everyday_content")()
-                                      for path in (RUN5, METRICS)) else "(not larger)"),
+                                      for path in (RUN5, RUN6)) else "(not larger)"),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN7)),
     # the eighth run, not shipped
     Quote(MODEL_README, "So run 8 kept one in twenty (`--sgd-keep {k}`)", k=json_value(RUN8, "sgd_keep")),
@@ -285,16 +310,19 @@ QUOTES = [
                         "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). {verdict}",
           **cloze_against_run6(RUN8_CARD),
           verdict=lambda: ("Not more everyday top-5 hits, and fewer right first"
-                           if cloze(RUN8_CARD, "everyday", "top5")() == cloze(CARD, "everyday", "top5")()
-                           and cloze(RUN8_CARD, "everyday", "top1")() < cloze(CARD, "everyday", "top1")() else "(the rule's verdict changed)")),
+                           if cloze(RUN8_CARD, "everyday", "top5")() == cloze(RUN6_CARD, "everyday", "top5")()
+                           and cloze(RUN8_CARD, "everyday", "top1")() < cloze(RUN6_CARD, "everyday", "top1")() else "(the rule's verdict changed)")),
     Quote(MODEL_README, "Runs 6, 7 and 8 answer {a}, {b} and {c} of the\n{n} everyday sentences",
-          a=cloze(CARD, "everyday", "top5"), b=cloze(RUN7_CARD, "everyday", "top5"), c=cloze(RUN8_CARD, "everyday", "top5"),
-          n=cloze(CARD, "everyday", "n")),
+          a=cloze(RUN6_CARD, "everyday", "top5"), b=cloze(RUN7_CARD, "everyday", "top5"), c=cloze(RUN8_CARD, "everyday", "top5"),
+          n=cloze(RUN6_CARD, "everyday", "n")),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN8)),
     # what the cards say of training time (the shipped card's line is what the widget shows under the predictions)
     Quote(CARD, "then {more:,} more with most blanks on content words ({n:,} sentences), {h:.1f} h on a shared 2-core CPU",
-          more=total("steps", RUN3, RUN4, RUN5, METRICS), n=sentences_read,
-          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, RUN5, METRICS)() / 3600),
+          more=total("steps", *SHIPPED_LINE[1:]), n=lambda: sentences_read(RUN9, METRICS),
+          h=lambda: total("wall_clock_s", *SHIPPED_LINE)() / 3600),
+    Quote(RUN6_CARD, "then {more:,} more with most blanks on content words ({n:,} sentences), {h:.1f} h on a shared 2-core CPU",
+          more=total("steps", RUN3, RUN4, RUN5, RUN6), n=sentences_read,
+          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, RUN5, RUN6)() / 3600),
     Quote(RUN7_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN7, "steps"), h=hours(RUN7)),
     Quote(RUN8_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN8, "steps"), h=hours(RUN8)),
     Quote(RUN9_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN9, "steps"), h=hours(RUN9)),
@@ -302,8 +330,8 @@ QUOTES = [
     Quote(MODEL_README, "(run 6: {sgd:.1f}% and {sst:.1f}% of its {n:,} everyday sentences), and plain descriptive\n"
                         "text (OneStopEnglish news, Wikipedia sentences and articles, SQuAD's Wikipedia paragraphs, SNLI's photo\n"
                         "captions) only {plain:.1f}%",
-          sgd=source_share(METRICS, "sgd_dialogues"), sst=source_share(METRICS, "sst2"), n=pool(METRICS, "everyday"),
-          plain=source_share(METRICS, *PLAIN_TEXT)),
+          sgd=source_share(RUN6, "sgd_dialogues"), sst=source_share(RUN6, "sst2"), n=pool(RUN6, "everyday"),
+          plain=source_share(RUN6, *PLAIN_TEXT)),
     Quote(MODEL_README, "(`--seed {seed}`; `run9_not_shipped.json`", seed=json_value(RUN9, "seed")),
     Quote(MODEL_README, "`--source-alpha {a}`: each of the {k} everyday sources", a=json_value(RUN9, "source_alpha"),
           k=lambda: len(source_sizes(json_value(RUN9, "seed")()))),
@@ -313,7 +341,7 @@ QUOTES = [
           sst=source_share(RUN9, "sst2"),
           plain=source_share(RUN9, *PLAIN_TEXT),
           wt=source_share(RUN9, "wikitext2_valid_test"),
-          wt6=source_share(METRICS, "wikitext2_valid_test")),
+          wt6=source_share(RUN6, "wikitext2_valid_test")),
     Quote(MODEL_README, "Its {n:,} held-out everyday sentences are drawn from the {k} everyday files alike ({lo} to {hi} from each, and\n"
                         "  {wt} from WikiText-2",
           n=json_value(RUN9, "held_out"), k=lambda: len(held_out_files(RUN9)),
@@ -332,24 +360,21 @@ QUOTES = [
                         "weights on the same sentences (everyday content words {ec0:.3f} to {ec:.3f}, BERT's blanks {e0:.3f} to {e:.3f};\n"
                         "novels' content words {nc0:.3f} to {nc:.3f}, BERT's blanks {n0:.3f} to {n:.3f}). Runs 6 and 7 had\n"
                         "moved that mean by {d6:.3f} and {d7:.3f}",
-          d6=gain(), d7=gain(RUN7), **kept_against_start(RUN9)),
+          d6=gain(RUN6), d7=gain(RUN7), **kept_against_start(RUN9)),
     Quote(MODEL_README, "Cloze set, run 9's kept weights: everyday sentences {a1} of {en} right first and {a5} of {en} in the top 5\n"
                         "(run 6: {b1} and {b5}), novel-style ones {n1} of {nn} and {n5} of {nn}\n(run 6: {o1} and {o5}). {verdict}",
           **cloze_against_run6(RUN9_CARD),
           verdict=lambda: ("The best everyday top 5 of any run, but two fewer novel-style sentences right first"
-                           if cloze(RUN9_CARD, "everyday", "top5")() > max(cloze(c, "everyday", "top5")() for c in (CARD, RUN7_CARD, RUN8_CARD))
-                           and cloze(CARD, "novels", "top1")() - cloze(RUN9_CARD, "novels", "top1")() == 2 else "(the verdict changed)")),
+                           if cloze(RUN9_CARD, "everyday", "top5")() > max(cloze(c, "everyday", "top5")() for c in (RUN6_CARD, RUN7_CARD, RUN8_CARD))
+                           and cloze(RUN6_CARD, "novels", "top1")() - cloze(RUN9_CARD, "novels", "top1")() == 2 else "(the verdict changed)")),
     Quote(MODEL_README, "(run 9 read {b} of {n} from the books, as run 6 did)",
-          b=books_per_batch(RUN9), n=same(json_value(RUN9, "batch_size"), json_value(METRICS, "batch_size"))),
+          b=books_per_batch(RUN9), n=same(json_value(RUN9, "batch_size"), json_value(RUN6, "batch_size"))),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN9)),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN9, 0)),
     # the tenth run, not shipped: run 9's mix from its weights, twice the books' sentences per batch
-    Quote(RUN10_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN10, "steps"), h=hours(RUN10)),
-    Quote(RUN10_CARD, "with {b} of {n} sentences per batch from the books", b=books_per_batch(RUN10), n=json_value(RUN10, "batch_size")),
-    Quote(RUN10_CARD, "{p:.0f}% of each batch from the books", p=lambda: 100 * (1 - json_value(RUN10, "everyday_share")())),
     Quote(MODEL_README, "it read {b} of every {n} sentences from the books. Run 10 went on",
-          b=same(books_per_batch(RUN9), books_per_batch(METRICS)), n=json_value(RUN9, "batch_size")),
-    Quote(MODEL_README, "`--everyday-share {e}`, {b} of {n} sentences from the books\n(`--seed {seed}`; `run10_not_shipped.json`",
+          b=same(books_per_batch(RUN9), books_per_batch(RUN6)), n=json_value(RUN9, "batch_size")),
+    Quote(MODEL_README, "`--everyday-share {e}`, {b} of {n} sentences from the books\n(`--seed {seed}`; these weights: `metrics.json`",
           e=json_value(RUN10, "everyday_share"), b=books_per_batch(RUN10), n=json_value(RUN10, "batch_size"),
           seed=json_value(RUN10, "seed")),
     Quote(MODEL_README, "{s:,} steps set before it started, none changed", s=json_value(RUN10, "steps")),
@@ -369,5 +394,23 @@ QUOTES = [
           **cloze_against_run6(RUN10_CARD), r1=cloze(RUN9_CARD, "everyday", "top1"), r5=cloze(RUN9_CARD, "everyday", "top5"),
           q1=cloze(RUN9_CARD, "novels", "top1"), q5=cloze(RUN9_CARD, "novels", "top5")),
     Quote(MODEL_README, "but {k} novel-style sentence fewer than run 6 has an acceptable word\nin its top 5",
-          k=lambda: {1: "one"}.get(cloze(CARD, "novels", "top5")() - cloze(RUN10_CARD, "novels", "top5")(), "(not one)")),
+          k=lambda: {1: "one"}.get(cloze(RUN6_CARD, "novels", "top5")() - cloze(RUN10_CARD, "novels", "top5")(), "(not one)")),
+    # the second cloze set, which chose run 10 over run 6
+    Quote(MODEL_README, "So we wrote {n} new sentences in the same two registers ({nn} novel-style, {en}\neveryday;",
+          n=lambda: len(load_cloze(SECOND_SET_FILE)), nn=second("run10", "novels", "n"), en=second("run10", "everyday", "n")),
+    *[Quote(path, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
+            e1=second(run, "everyday", "top1"), e5=second(run, "everyday", "top5"), en=second(run, "everyday", "n"),
+            n1=second(run, "novels", "top1"), n5=second(run, "novels", "top5"), nn=second(run, "novels", "n"))
+      for label, run in (("run 10", "run10"), ("run 6", "run6")) for path in (MODEL_README, CLOZE_README)],
+    *[Quote(path, "Everyday {a} against {b}, novel-style {c} against {d}: ",
+          a=lambda: second("run10", "everyday", "top1")() + second("run10", "everyday", "top5")(),
+          b=lambda: second("run6", "everyday", "top1")() + second("run6", "everyday", "top5")(),
+          c=lambda: second("run10", "novels", "top1")() + second("run10", "novels", "top5")(),
+          d=lambda: second("run6", "novels", "top1")() + second("run6", "novels", "top5")()) for path in (MODEL_README, CLOZE_README)],
+    Quote(MODEL_README, "ahead on the everyday top 5 on both ({a} and {b} against {c} and {d})",
+          a=cloze(CARD, "everyday", "top5"), b=second("run10", "everyday", "top5"), c=cloze(RUN6_CARD, "everyday", "top5"),
+          d=second("run6", "everyday", "top5")),
+    Quote(MODEL_README, "top 5 for {a} of {n} sentences ({p:.0%}), short of two in\nthree",
+          a=second("run10", "everyday", "top5"), n=second("run10", "everyday", "n"),
+          p=lambda: second("run10", "everyday", "top5")() / second("run10", "everyday", "n")()),
 ]
