@@ -401,7 +401,8 @@ QUOTES = [
     *[Quote(path, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
             e1=second(run, "everyday", "top1"), e5=second(run, "everyday", "top5"), en=second(run, "everyday", "n"),
             n1=second(run, "novels", "top1"), n5=second(run, "novels", "top5"), nn=second(run, "novels", "n"))
-      for label, run in (("run 10", "run10"), ("run 6", "run6")) for path in (MODEL_README, CLOZE_README)],
+      for label, run in (("run 10", "run10"), ("run 6", "run6"), ("run 1 (novels only; answered after the decision)", "run1"))
+      for path in (MODEL_README, CLOZE_README)],
     *[Quote(path, "Everyday {a} against {b}, novel-style {c} against {d}: ",
           a=lambda: second("run10", "everyday", "top1")() + second("run10", "everyday", "top5")(),
           b=lambda: second("run6", "everyday", "top1")() + second("run6", "everyday", "top5")(),
@@ -413,4 +414,15 @@ QUOTES = [
     Quote(MODEL_README, "top 5 for {a} of {n} sentences ({p:.0%}), short of two in\nthree",
           a=second("run10", "everyday", "top5"), n=second("run10", "everyday", "n"),
           p=lambda: second("run10", "everyday", "top5")() / second("run10", "everyday", "n")()),
+    Quote(MODEL_README, "the second set too, to see which set is more like the issue's held-out everyday sentences: {a1} of {n} right\n"
+                        "first and {a5} of {n} in the top 5 ({p1:.0%} and {p5:.0%})",
+          a1=second("run1", "everyday", "top1"), a5=second("run1", "everyday", "top5"), n=second("run1", "everyday", "n"),
+          p1=lambda: second("run1", "everyday", "top1")() / second("run1", "everyday", "n")(),
+          p5=lambda: second("run1", "everyday", "top5")() / second("run1", "everyday", "n")()),
+    Quote(MODEL_README, "for the same model; on the first set it has {b1} of {bn} and {b5} of {bn}.",
+          b1=cloze(BEFORE, "everyday", "top1"), b5=cloze(BEFORE, "everyday", "top5"), bn=cloze(BEFORE, "everyday", "n")),
+    Quote(MODEL_README, "and on it run 10 is {a} one in three right first ({p:.0%}) and {b} two in three in the top 5.",
+          p=lambda: second("run10", "everyday", "top1")() / second("run10", "everyday", "n")(),
+          a=lambda: "above" if 3 * second("run10", "everyday", "top1")() > second("run10", "everyday", "n")() else "(not above)",
+          b=lambda: "below" if 3 * second("run10", "everyday", "top5")() < 2 * second("run10", "everyday", "n")() else "(not below)"),
 ]
