@@ -28,6 +28,11 @@ RUN10 = METRICS                                      # run 10: run 9's mix from 
 RUN10_CARD = CARD
 
 
+def second(run, register, key):
+    """A run's counts on the second cloze set ("run10", "run6", "run1"), as the shipped record stores them."""
+    return json_value(METRICS, "second_cloze_set", run, register, key)
+
+
 def cloze(path, register, key):
     return json_value(path, "cloze", register, key)
 

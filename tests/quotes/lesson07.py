@@ -3,7 +3,7 @@ metrics.json and cards), so that retraining minilm-mlm fails the suite until the
 import re
 
 from prose_numbers import Quote, json_value, output_value
-from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD,
+from quotes._minilm_runs import (second, BEFORE, CARD, FOLDER, METRICS, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD,
                                  RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD,
                                  RUN10, RUN10_CARD, cloze, gain, hours, kept, kept_record, passed_start, same,
                                  sentences_read, sgd_held_out, source_share, start_and_kept, total)
@@ -73,11 +73,6 @@ def occlusion_drops():
     """[(word, drop)] of the widget sentence, largest drop first."""
     text = out("b70ced6d", r"when one word is replaced by \[MASK\]:\n([^\n]*)", convert=str)()
     return sorted(((w, float(d)) for w, d in re.findall(r"(\S+) (-?\d\.\d\d)", text)), key=lambda x: -x[1])
-
-
-def second(run, register, key):
-    """A run's counts on the second cloze set (metrics.json: run 6's and run 10's, each answered once)."""
-    return json_value(METRICS, "second_cloze_set", run, register, key)
 
 
 def second_sum(run, register):

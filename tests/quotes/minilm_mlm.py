@@ -4,7 +4,7 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from bertbook.cloze import SECOND_SET_FILE, load_cloze
 from prose_numbers import Quote, json_value
-from quotes._minilm_runs import (BEFORE, CARD, METRICS, RUN6, RUN6_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
+from quotes._minilm_runs import (second, BEFORE, CARD, METRICS, RUN6, RUN6_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
                                  RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, RUN10, RUN10_CARD, PLAIN_TEXT, cloze,
                                  cloze_gain, gain, hours, kept, kept_record, held_out_files, passed_start, same,
                                  sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, total)
@@ -15,10 +15,6 @@ CLOZE_README = "data/cloze/README.md"
 RUNS_2_TO_8 = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN7, RUN8)
 SHIPPED_LINE = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN9, METRICS)   # the runs that made the shipped weights after run 1
 
-
-def second(run, register, key):
-    """The second cloze set's answers (run6 or run10), as the shipped record stores them."""
-    return json_value(METRICS, "second_cloze_set", run, register, key)
 TINY = "data/pretrained/bertbook-tiny/card.json"
 
 
