@@ -11,7 +11,7 @@ import pytest
 import torch
 
 from bertbook import BertConfig, BertForPreTraining, BertModel, load_corpus, load_library, load_tokenizer
-from bertbook.cloze import CLOZE_FILE, SECOND_SET_FILE, cloze_score, load_cloze
+from bertbook.cloze import CLOZE_FILE, SECOND_SET_FILE, THIRD_SET_FILE, cloze_score, load_cloze
 from bertbook.fill_mask import fill_mask, mask_probabilities
 from bertbook.minilm_mlm import HEAD_DIR, MLM_FILE, load_minilm_mlm
 
@@ -58,10 +58,21 @@ def test_second_cloze_set_is_well_formed_and_new():
     assert not {item.sentence for item in items} & {item.sentence for item in load_cloze()}
 
 
-BOTH_SETS = pytest.mark.parametrize("cloze_file", [CLOZE_FILE, SECOND_SET_FILE], ids=["first_set", "second_set"])
+def test_third_cloze_set_is_well_formed_and_new():
+    """The third set: its sizes as bertbook/cloze.py says, one [MASK] each, no sentence of the first two."""
+    items = load_cloze(THIRD_SET_FILE)
+    sizes = {name: sum(item.set == name for item in items) for name in ("novels", "everyday")}
+    assert sizes == {"novels": 25, "everyday": 50} and len(items) == 75
+    assert all(item.sentence.count("[MASK]") == 1 and item.acceptable for item in items)
+    assert len({item.sentence for item in items}) == len(items)
+    assert not {item.sentence for item in items} & {item.sentence for f in (CLOZE_FILE, SECOND_SET_FILE) for item in load_cloze(f)}
 
 
-@BOTH_SETS
+ALL_SETS = pytest.mark.parametrize("cloze_file", [CLOZE_FILE, SECOND_SET_FILE, THIRD_SET_FILE],
+                                    ids=["first_set", "second_set", "third_set"])
+
+
+@ALL_SETS
 def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text, cloze_file):
     """No cloze sentence, with any of its answers, is in any of the 52 books the models trained on;
     no 5-word stretch of context is in the nine novels, no 7-word one in the whole library (ordinary
@@ -104,7 +115,7 @@ def _normalised(text):
     return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
 
 
-@BOTH_SETS
+@ALL_SETS
 def test_cloze_sentences_are_not_in_the_everyday_training_text(cloze_file):
     """The mixed library's modern half (data/everyday and the task sets' training text, what the
     retrained minilm-mlm read): no cloze sentence with any acceptable word filled in, and no stretch of
