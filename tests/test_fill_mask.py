@@ -48,24 +48,18 @@ def test_cloze_set_is_large_enough_and_well_formed():
     assert len({item.sentence for item in items}) == len(items)
 
 
-def test_second_cloze_set_is_well_formed_and_new():
-    """The second set: its sizes as bertbook/cloze.py says, one [MASK] each, and no sentence of the first."""
-    items = load_cloze(SECOND_SET_FILE)
-    sizes = {name: sum(item.set == name for item in items) for name in ("novels", "everyday")}
-    assert sizes == {"novels": 27, "everyday": 49} and len(items) == 76
+@pytest.mark.parametrize("cloze_file, sizes, earlier", [
+    (SECOND_SET_FILE, {"novels": 27, "everyday": 49}, [CLOZE_FILE]),
+    (THIRD_SET_FILE, {"novels": 25, "everyday": 50}, [CLOZE_FILE, SECOND_SET_FILE])], ids=["second_set", "third_set"])
+def test_later_cloze_sets_are_well_formed_and_new(cloze_file, sizes, earlier):
+    """The second and third sets: their sizes as bertbook/cloze.py says, one [MASK] each, and no sentence of an
+    earlier set."""
+    items = load_cloze(cloze_file)
+    assert {name: sum(item.set == name for item in items) for name in sizes} == sizes
+    assert len(items) == sum(sizes.values())
     assert all(item.sentence.count("[MASK]") == 1 and item.acceptable for item in items)
     assert len({item.sentence for item in items}) == len(items)
-    assert not {item.sentence for item in items} & {item.sentence for item in load_cloze()}
-
-
-def test_third_cloze_set_is_well_formed_and_new():
-    """The third set: its sizes as bertbook/cloze.py says, one [MASK] each, no sentence of the first two."""
-    items = load_cloze(THIRD_SET_FILE)
-    sizes = {name: sum(item.set == name for item in items) for name in ("novels", "everyday")}
-    assert sizes == {"novels": 25, "everyday": 50} and len(items) == 75
-    assert all(item.sentence.count("[MASK]") == 1 and item.acceptable for item in items)
-    assert len({item.sentence for item in items}) == len(items)
-    assert not {item.sentence for item in items} & {item.sentence for f in (CLOZE_FILE, SECOND_SET_FILE) for item in load_cloze(f)}
+    assert not {item.sentence for item in items} & {item.sentence for f in earlier for item in load_cloze(f)}
 
 
 ALL_SETS = pytest.mark.parametrize("cloze_file", [CLOZE_FILE, SECOND_SET_FILE, THIRD_SET_FILE],
