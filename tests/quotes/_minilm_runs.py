@@ -26,11 +26,17 @@ RUN9 = FOLDER + "run9_not_shipped.json"              # run 9: run 6's settings, 
 RUN9_CARD = FOLDER + "card_run9_not_shipped.json"
 RUN10 = METRICS                                      # run 10: run 9's mix from its weights, 26 of 64 from the books
 RUN10_CARD = CARD
+SHIPPED_LINE = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN9, RUN10)   # the runs that made the shipped weights after run 1
 
 
 def second(run, register, key):
     """A run's counts on the second cloze set ("run10", "run6", "run1"), as the shipped record stores them."""
     return json_value(METRICS, "second_cloze_set", run, register, key)
+
+
+def second_sum(run, register):
+    """A run's right-first plus top-5 count on the second cloze set: what its rule compares."""
+    return lambda: second(run, register, "top1")() + second(run, register, "top5")()
 
 
 def cloze(path, register, key):

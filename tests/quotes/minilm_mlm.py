@@ -4,16 +4,16 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from bertbook.cloze import SECOND_SET_FILE, load_cloze
 from prose_numbers import Quote, json_value
-from quotes._minilm_runs import (second, BEFORE, CARD, METRICS, RUN6, RUN6_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, RUN10, RUN10_CARD, PLAIN_TEXT, cloze,
-                                 cloze_gain, gain, hours, kept, kept_record, held_out_files, passed_start, same,
-                                 sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, total)
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, PLAIN_TEXT, RUN10, RUN10_CARD, RUN2, RUN2_CARD, RUN3,
+                                 RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8,
+                                 RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, cloze_gain, gain, held_out_files,
+                                 hours, kept, kept_record, passed_start, same, second, second_sum, sentences_read,
+                                 sgd_held_out, source_share, source_sizes, start_and_kept, total)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
 CLOZE_README = "data/cloze/README.md"
 RUNS_2_TO_8 = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN7, RUN8)
-SHIPPED_LINE = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN9, METRICS)   # the runs that made the shipped weights after run 1
 
 TINY = "data/pretrained/bertbook-tiny/card.json"
 
@@ -400,10 +400,8 @@ QUOTES = [
       for label, run in (("run 10", "run10"), ("run 6", "run6"), ("run 1 (novels only; answered after the decision)", "run1"))
       for path in (MODEL_README, CLOZE_README)],
     *[Quote(path, "Everyday {a} against {b}, novel-style {c} against {d}: ",
-          a=lambda: second("run10", "everyday", "top1")() + second("run10", "everyday", "top5")(),
-          b=lambda: second("run6", "everyday", "top1")() + second("run6", "everyday", "top5")(),
-          c=lambda: second("run10", "novels", "top1")() + second("run10", "novels", "top5")(),
-          d=lambda: second("run6", "novels", "top1")() + second("run6", "novels", "top5")()) for path in (MODEL_README, CLOZE_README)],
+          a=second_sum("run10", "everyday"), b=second_sum("run6", "everyday"),
+          c=second_sum("run10", "novels"), d=second_sum("run6", "novels")) for path in (MODEL_README, CLOZE_README)],
     Quote(MODEL_README, "ahead on the everyday top 5 on both ({a} and {b} against {c} and {d})",
           a=cloze(CARD, "everyday", "top5"), b=second("run10", "everyday", "top5"), c=cloze(RUN6_CARD, "everyday", "top5"),
           d=second("run6", "everyday", "top5")),
