@@ -1,6 +1,7 @@
 """The mixed library minilm-mlm is retrained on: the books plus everyday English, held out per file
 by whole documents, and batches that mix the two in a fixed share, deterministic in the step."""
 import random
+from types import SimpleNamespace
 
 import pytest
 
@@ -12,6 +13,38 @@ from bertbook.tokenizer import load_tokenizer
 @pytest.fixture(scope="module")
 def everyday():
     return load_everyday()
+
+
+class _EncodedOnce:
+    """MiniLM's tokenizer that remembers each sentence's ids. The tests below read the same ~480,000
+    everyday sentences with several settings (``sgd_keep``, ``seed``, ``source_alpha``), and each full
+    tokenization is most of a test's time; ``encode_batch`` gives what the tokenizer gives."""
+
+    def __init__(self, tokenizer):
+        self._tokenizer, self._ids = tokenizer, {}
+
+    def encode_batch(self, texts):
+        new = [t for t in dict.fromkeys(texts) if t not in self._ids]
+        self._ids.update((t, e.ids) for t, e in zip(new, self._tokenizer.encode_batch(new)))
+        return [SimpleNamespace(ids=list(self._ids[t])) for t in texts]
+
+    def __getattr__(self, name):
+        return getattr(self._tokenizer, name)
+
+
+@pytest.fixture(scope="module")
+def tok(everyday):
+    """The caching tokenizer, and the everyday files parsed once (``load_everyday`` is called by each
+    split; nothing changes the documents)."""
+    import bertbook.corpus as corpus
+    real = load_tokenizer("minilm")
+    sample = ["Can you show me my alarms?", "She put the milk back in the fridge.", "Can you show me my alarms?"]
+    cached = _EncodedOnce(real)
+    assert [e.ids for e in cached.encode_batch(sample)] == [e.ids for e in real.encode_batch(sample)]
+    parse = corpus.load_everyday
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(corpus, "load_everyday", lambda *args: everyday if not args else parse(*args))
+        yield cached
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +86,7 @@ def test_wikitext_markup_is_undone(everyday):
     assert wiki and not any("<unk>" in s or "@-@" in s or s.startswith("=") for s in wiki)
 
 
-def test_held_out_documents_are_never_trained_on(everyday):
-    from bertbook import load_tokenizer
-    tok = load_tokenizer("minilm")
+def test_held_out_documents_are_never_trained_on(tok):
     train, held_out = everyday_sentences(tok, held_out=300)
     assert len(held_out) == 300 and len(train) > 100_000
     train_set = {tuple(ids) for ids in train}
@@ -68,15 +99,13 @@ def test_held_out_documents_are_never_trained_on(everyday):
     assert 0 < EVERYDAY_EVAL_FRACTION < 0.1
 
 
-def test_sgd_keep_thins_the_booking_dialogues_only_and_leaves_the_held_out_draw_alone():
+def test_sgd_keep_thins_the_booking_dialogues_only_and_leaves_the_held_out_draw_alone(tok, everyday):
     """--sgd-keep (run 8) keeps fewer of SGD's dialogues; the held-out sentences, which runs are
     compared on, must not move with it."""
-    from bertbook import load_tokenizer
-    tok = load_tokenizer("minilm")
     train, held_out = everyday_sentences(tok, held_out=300)
     fewer, same_held_out = everyday_sentences(tok, held_out=300, sgd_keep=0.05)
     assert same_held_out == held_out
-    sgd = {s for d in load_everyday() if d.name.startswith("sgd_dialogues") for s in d.sentences}
+    sgd = {s for d in everyday if d.name.startswith("sgd_dialogues") for s in d.sentences}
     sgd_ids = {tuple(e.ids) for e in tok.encode_batch(sorted(sgd))}
     in_sgd = lambda pool: sum(tuple(ids) in sgd_ids for ids in pool)       # noqa: E731
     assert in_sgd(fewer) < 0.4 * in_sgd(train)                             # about a quarter, 0.05 / 0.2
@@ -201,16 +230,15 @@ def test_source_pool_gives_each_source_its_share_of_size_to_the_alpha():
         source_pool(sources, 1.5)
 
 
-def test_source_alpha_draws_the_held_out_sentences_evenly_from_the_files_and_thins_the_big_sources():
+def test_source_alpha_draws_the_held_out_sentences_evenly_from_the_files_and_thins_the_big_sources(tok, everyday):
     """Run 9's pool: SGD and SST-2 no longer over half of it; its held-out everyday sentences come from
     every file alike (the default draw is 85% booking turns), and are still not training text."""
     from bertbook.minilm_mlm import ContinuedPretraining, everyday_held_out_sources
-    tok = load_tokenizer("minilm")
     train, held_out = everyday_sentences(tok, held_out=300, seed=6, source_alpha=0.3)
     sources = everyday_held_out_sources(tok, held_out=300, seed=6, per_file=True)
     assert sum(sources.values()) == len(held_out) == 300
     assert max(sources.values()) - min(sources.values()) <= 1 and len(sources) == 8
-    sgd = {s for d in load_everyday() if d.name.startswith("sgd_dialogues") for s in d.sentences}
+    sgd = {s for d in everyday if d.name.startswith("sgd_dialogues") for s in d.sentences}
     sgd_ids = {tuple(e.ids) for e in tok.encode_batch(sorted(sgd))}
     assert sum(tuple(ids) in sgd_ids for ids in train) < 0.2 * len(train)      # 28% of the pool by size
     # the pool keeps the sources' total size (each source's count is rounded), as the model README says
