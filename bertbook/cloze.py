@@ -24,7 +24,7 @@ CLOZE_FILE = DATA_DIR / "cloze" / "cloze_sentences.tsv"
 # with it, and the result). Kept apart so that the first set's numbers stay comparable across runs.
 SECOND_SET_FILE = DATA_DIR / "cloze" / "second_set.tsv"
 # A third (25 novel-style, 50 everyday), written and committed with its rule before any model answered it, for
-# the next decision (run 11 against run 10; data/cloze/README.md).
+# the next decision: run 11 against run 10 (data/cloze/README.md; it chose run 11).
 THIRD_SET_FILE = DATA_DIR / "cloze" / "third_set.tsv"
 
 

@@ -69,14 +69,15 @@ def test_gradient_x_input_matches_transformers(mlm, minilm_dir):
 
 def test_integrated_gradients_are_complete(mlm):
     """Sundararajan et al.'s completeness: the scores add up to f(x) - f(baseline), in the limit of many
-    steps (the midpoint rule's error shrinks as the steps grow, though not always monotonically: with the
-    shipped minilm-mlm on this sentence, about 23% at 32 steps, 6% at 128 and 0.6% at 512)."""
+    steps. The midpoint rule's error shrinks as the steps grow, but not monotonically: with the shipped
+    minilm-mlm on this sentence 0.8% at 32 steps, 6% at 64, 1.2% at 512 and 0.05% at 1,024. So the test
+    asks for a small error at many steps, below the worst of two few-step runs."""
     model, tok = mlm
     errors = {}
-    for steps in (32, 512):
+    for steps in (32, 64, 1024):
         scores, delta = integrated_gradients(model, tok, TEXT, steps=steps, return_delta=True)
         errors[steps] = abs(scores.sum() - delta) / abs(delta)
-    assert errors[512] < 0.02 and errors[512] < errors[32], errors
+    assert errors[1024] < 0.005 and errors[1024] < max(errors[32], errors[64]), errors
     tokens = tok.encode(TEXT).tokens
     assert all(scores[i] == 0 for i, t in enumerate(tokens) if t in ("[CLS]", "[SEP]", "[MASK]"))
     with pytest.raises(ValueError, match="steps"):

@@ -2,13 +2,13 @@
 model cards, which `tests/test_lesson_7.py` checks against a live cloze run), the training time and
 the held-out scores (read from the runs' metrics). Retraining the model fails these until the prose
 follows."""
-from bertbook.cloze import SECOND_SET_FILE, load_cloze
+from bertbook.cloze import SECOND_SET_FILE, THIRD_SET_FILE, load_cloze
 from prose_numbers import Quote, json_value
-from quotes._minilm_runs import (BEFORE, CARD, METRICS, PLAIN_TEXT, RUN10, RUN10_CARD, RUN2, RUN2_CARD, RUN3,
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, PLAIN_TEXT, RUN10, RUN10_CARD, RUN11, RUN11_CARD, RUN2, RUN2_CARD, RUN3,
                                  RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8,
                                  RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, cloze_gain, gain, held_out_files,
                                  hours, kept, kept_record, passed_start, same, second, second_sum, sentences_read,
-                                 sgd_held_out, source_share, source_sizes, start_and_kept, total)
+                                 sgd_held_out, source_share, source_sizes, start_and_kept, third, third_sum, total)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
@@ -105,12 +105,20 @@ QUOTES = [
                   "novel-style ones, and has an acceptable word in its top 5 for **{e5} of {en}** and **{n5} of {nn}**",
           e1=cloze(CARD, "everyday", "top1"), en=cloze(CARD, "everyday", "n"), n1=cloze(CARD, "novels", "top1"),
           nn=cloze(CARD, "novels", "n"), e5=cloze(CARD, "everyday", "top5"), n5=cloze(CARD, "novels", "top5")),
-    Quote(README, "That last run was chosen over the sixth,\nshipped until then ({e1} of {en} and {n1} of {nn} right first, {e5} of {en} "
-                  "and {n5} of {nn} in the top 5), by a second set of {n}\nsentences",
+    Quote(README, "That last run was chosen over the one\nbefore it ({e1} of {en} and {n1} of {nn} right first, {e5} of {en} "
+                  "and {n5} of {nn} in the top 5), by a third set of {n}\nsentences",
+          e1=cloze(RUN10_CARD, "everyday", "top1"), en=cloze(RUN10_CARD, "everyday", "n"), n1=cloze(RUN10_CARD, "novels", "top1"),
+          nn=cloze(RUN10_CARD, "novels", "n"), e5=cloze(RUN10_CARD, "everyday", "top5"), n5=cloze(RUN10_CARD, "novels", "top5"),
+          n=lambda: len(load_cloze(THIRD_SET_FILE))),
+    Quote(README, "everyday {a1} of {n} right first and {a5} of {n} in the top 5 against {b1} and {b5}; that one",
+          a1=third("run11", "everyday", "top1"), a5=third("run11", "everyday", "top5"), n=third("run11", "everyday", "n"),
+          b1=third("run10", "everyday", "top1"), b5=third("run10", "everyday", "top5")),
+    Quote(README, "had been chosen over the sixth ({e1} of {en} and {n1} of {nn} right first, {e5} of {en} and {n5} of {nn} in the "
+                  "top 5) by a\nsecond set of {n}",
           e1=cloze(RUN6_CARD, "everyday", "top1"), en=cloze(RUN6_CARD, "everyday", "n"), n1=cloze(RUN6_CARD, "novels", "top1"),
           nn=cloze(RUN6_CARD, "novels", "n"), e5=cloze(RUN6_CARD, "everyday", "top5"), n5=cloze(RUN6_CARD, "novels", "top5"),
           n=lambda: len(load_cloze(SECOND_SET_FILE))),
-    Quote(README, "everyday {a1} of {n} right first and {a5} of {n} in the top 5 against {b1} and {b5}.",
+    Quote(README, "everyday {a1} of {n} right first and {a5} of {n} in the top 5\nagainst {b1} and {b5}.",
           a1=second("run10", "everyday", "top1"), a5=second("run10", "everyday", "top5"), n=second("run10", "everyday", "n"),
           b1=second("run6", "everyday", "top1"), b5=second("run6", "everyday", "top5")),
     Quote(README, "The\nversion after {s:,} steps on content words got {e1} of {en} and {n1} of {nn} right first",
@@ -132,14 +140,14 @@ QUOTES = [
           e1=cloze(TINY, "everyday", "top1"), en=cloze(TINY, "everyday", "n"), n1=cloze(TINY, "novels", "top1"),
           nn=cloze(TINY, "novels", "n")),
     Quote(README, "everyday English ({lo:.0%} to {hi:.0%} of each\nbatch, {share:.0%} in the last run, the everyday sources in flatter "
-                  "shares in the last two), the last\n{steps:,} steps with most blanks on content words",
+                  "shares in the last three), the last\n{steps:,} steps with most blanks on content words",
           lo=lambda: min(json_value(p, "everyday_share")() for p in SHIPPED_LINE[:-1]),
           hi=lambda: max(json_value(p, "everyday_share")() for p in SHIPPED_LINE[:-1]),
-          share=json_value(METRICS, "everyday_share"), steps=total("steps", RUN3, RUN4, RUN5, RUN6, RUN9, METRICS)),
+          share=json_value(METRICS, "everyday_share"), steps=total("steps", RUN3, RUN4, RUN5, RUN6, RUN9, RUN10, METRICS)),
     Quote(README, "--everyday-share {share} --content-words {cw} --source-alpha {a}`, {h:.1f} h on a shared 2-core CPU in {k} runs",
           share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"), a=json_value(METRICS, "source_alpha"),
           h=lambda: total("wall_clock_s", *SHIPPED_LINE)() / 3600,
-          k=lambda: {7: "seven"}.get(len(SHIPPED_LINE), "(not seven)")),
+          k=lambda: {8: "eight"}.get(len(SHIPPED_LINE), "(not eight)")),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, at about {r:.1f} of the "
                         "2 cores", h=hours(RUN3), c=hours(RUN3, "cpu_s"),
           r=lambda: json_value(RUN3, "cpu_s")() / json_value(RUN3, "wall_clock_s")()),
@@ -175,10 +183,11 @@ QUOTES = [
           a=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top1"), b=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top5"),
           c=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top1"), d=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top5")),
     Quote(MODEL_README, "read about\n{n:.1f} million sentences on a CPU",
-          n=lambda: sentences_read(RUN9, METRICS) / 1e6),
+          n=lambda: sentences_read(RUN9, RUN10, METRICS) / 1e6),
     Quote(MODEL_README, "whole-word masking, {s:,} steps; {h:.1f} h of\n   training loop and {c:.1f} h of CPU time recorded",
           s=json_value(RUN2, "steps"), h=hours(RUN2), c=hours(RUN2, "cpu_s")),
-    card_row("these weights (run 10)", CARD),
+    card_row("these weights (run 11)", CARD),
+    card_row("run 10 (more of the books per batch)", RUN10_CARD),
     card_row("run 9 (flatter everyday shares)", RUN9_CARD),
     card_row("run 6 (more everyday English)", RUN6_CARD),
     card_row("run 5 (half the learning rate)", RUN5_CARD),
@@ -200,8 +209,9 @@ QUOTES = [
           n=json_value(RUN3, "history", 0, "novels", "mask_accuracy"),
           nc=json_value(RUN3, "history", 0, "novels_content", "mask_accuracy")),
     Quote(MODEL_README, "(run 3: step {s3:,} of\n  {n3:,}; run 4: step {s4:,} of {n4:,}; run 5: step {s5:,} of {n5:,}; run 6: "
-                        "step {s6:,} of {n6:,}; runs 9 and 10: {last})",
-          last=lambda: "their last" if all(json_value(p, "best_step")() == json_value(p, "steps")() for p in (RUN9, METRICS)) else "(not both)",
+                        "step {s6:,} of {n6:,}; runs 9 and 10: {last}; run 11: step {s11:,} of {n11:,})",
+          last=lambda: "their last" if all(json_value(p, "best_step")() == json_value(p, "steps")() for p in (RUN9, RUN10)) else "(not both)",
+          s11=json_value(RUN11, "best_step"), n11=json_value(RUN11, "steps"),
           s3=json_value(RUN3, "best_step"), n3=json_value(RUN3, "steps"), s4=json_value(RUN4, "best_step"),
           n4=json_value(RUN4, "steps"), s5=json_value(RUN5, "best_step"), n5=json_value(RUN5, "steps"),
           s6=json_value(RUN6, "best_step"), n6=json_value(RUN6, "steps")),
@@ -244,8 +254,8 @@ QUOTES = [
                         "{d:+d} novel-style ones",
           a=cloze_gain(RUN6_CARD, RUN5_CARD, "everyday", "top1"), b=cloze_gain(RUN6_CARD, RUN5_CARD, "everyday", "top5"),
           c=cloze_gain(RUN6_CARD, RUN5_CARD, "novels", "top1"), d=cloze_gain(RUN6_CARD, RUN5_CARD, "novels", "top5")),
-    Quote(MODEL_README, "the books' part {b:.1f} times; with runs 9 and 10, the shipped weights have read\n  {n:,}.",
-          b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")(), n=lambda: sentences_read(RUN9, METRICS)),
+    Quote(MODEL_README, "the books' part {b:.1f} times; with runs 9, 10 and 11, the shipped weights have read\n  {n:,}.",
+          b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")(), n=lambda: sentences_read(RUN9, RUN10, RUN11)),
     Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
           n=sentences_read, e=lambda: register_sentences_read(everyday=True) / pool(RUN2, "everyday")(),
           b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")()),
@@ -314,7 +324,7 @@ QUOTES = [
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN8)),
     # what the cards say of training time (the shipped card's line is what the widget shows under the predictions)
     Quote(CARD, "then {more:,} more with most blanks on content words ({n:,} sentences), {h:.1f} h on a shared 2-core CPU",
-          more=total("steps", *SHIPPED_LINE[1:]), n=lambda: sentences_read(RUN9, METRICS),
+          more=total("steps", *SHIPPED_LINE[1:]), n=lambda: sentences_read(RUN9, RUN10, RUN11),
           h=lambda: total("wall_clock_s", *SHIPPED_LINE)() / 3600),
     Quote(RUN6_CARD, "then {more:,} more with most blanks on content words ({n:,} sentences), {h:.1f} h on a shared 2-core CPU",
           more=total("steps", RUN3, RUN4, RUN5, RUN6), n=sentences_read,
@@ -370,7 +380,7 @@ QUOTES = [
     # the tenth run, not shipped: run 9's mix from its weights, twice the books' sentences per batch
     Quote(MODEL_README, "it read {b} of every {n} sentences from the books. Run 10 went on",
           b=same(books_per_batch(RUN9), books_per_batch(RUN6)), n=json_value(RUN9, "batch_size")),
-    Quote(MODEL_README, "`--everyday-share {e}`, {b} of {n} sentences from the books\n(`--seed {seed}`; these weights: `metrics.json`",
+    Quote(MODEL_README, "`--everyday-share {e}`, {b} of {n} sentences from the books\n(`--seed {seed}`; `more_books_run.json`",
           e=json_value(RUN10, "everyday_share"), b=books_per_batch(RUN10), n=json_value(RUN10, "batch_size"),
           seed=json_value(RUN10, "seed")),
     Quote(MODEL_README, "{s:,} steps set before it started, none changed", s=json_value(RUN10, "steps")),
@@ -403,7 +413,7 @@ QUOTES = [
           a=second_sum("run10", "everyday"), b=second_sum("run6", "everyday"),
           c=second_sum("run10", "novels"), d=second_sum("run6", "novels")) for path in (MODEL_README, CLOZE_README)],
     Quote(MODEL_README, "ahead on the everyday top 5 on both ({a} and {b} against {c} and {d})",
-          a=cloze(CARD, "everyday", "top5"), b=second("run10", "everyday", "top5"), c=cloze(RUN6_CARD, "everyday", "top5"),
+          a=cloze(RUN10_CARD, "everyday", "top5"), b=second("run10", "everyday", "top5"), c=cloze(RUN6_CARD, "everyday", "top5"),
           d=second("run6", "everyday", "top5")),
     Quote(MODEL_README, "top 5 for {a} of {n} sentences ({p:.0%}), short of two in\nthree",
           a=second("run10", "everyday", "top5"), n=second("run10", "everyday", "n"),
@@ -419,4 +429,71 @@ QUOTES = [
           p=lambda: second("run10", "everyday", "top1")() / second("run10", "everyday", "n")(),
           a=lambda: "above" if 3 * second("run10", "everyday", "top1")() > second("run10", "everyday", "n")() else "(not above)",
           b=lambda: "below" if 3 * second("run10", "everyday", "top5")() < 2 * second("run10", "everyday", "n")() else "(not below)"),
+    # the eleventh run, shipped: run 10's weights at the first learning rate again, chosen by the third cloze set
+    Quote(MODEL_README, "went on from run 10's kept weights at {lr} (head {hlr}), with run 9's flatter everyday mix at {e:.0%} everyday\n"
+                        "({b} of {n} sentences from the books) and a new shuffle (`--seed {seed}`",
+          lr=lambda: f"{json_value(RUN11, 'lr')():.0e}".replace("e-0", "e-"),
+          hlr=lambda: f"{json_value(RUN11, 'head_lr')():.0e}".replace("e-0", "e-"), e=json_value(RUN11, "everyday_share"),
+          b=books_per_batch(RUN11), n=json_value(RUN11, "batch_size"), seed=json_value(RUN11, "seed")),
+    Quote(MODEL_README, "(AMD EPYC, AVX2, float32), {s:,} steps set before it started.", s=json_value(RUN11, "steps")),
+    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
+                        "(load average {lo:.1f}\nto {hi:.1f}", **training_time(RUN11)),
+    Quote(MODEL_README, "It offered {b:,} training sentences\nfrom the books and {e:,} everyday ones.",
+          b=pool(RUN11, "books"), e=pool(RUN11, "everyday")),
+    *[Quote(MODEL_README, TABLE_ROW, **table_row(RUN11, i)) for i in range(17)],
+    Quote(MODEL_README, "the mean of the four top-1 scores fell from {m0:.4f} to {low:.4f}\nby step {s:,} and passed its start again only "
+                        "at step {p:,}",
+          m0=json_value(RUN11, "history", 0, "mask_accuracy"),
+          low=lambda: min(r["mask_accuracy"] for r in json_value(RUN11, "history")()),
+          s=lambda: min(json_value(RUN11, "history")(), key=lambda r: r["mask_accuracy"])["step"], p=passed_start(RUN11)),
+    Quote(MODEL_README, "It kept step {s:,}, where that\nmean is {m:.4f} (everyday content words {ec0:.3f} to {ec:.3f}, BERT's blanks "
+                        "{e0:.3f} to {e:.3f}; novels' content words\n{nc0:.3f} to {nc:.3f}, BERT's blanks {n0:.3f} to {n:.3f}): a gain of "
+                        "{g:.4f}, {cmp}",
+          s=json_value(RUN11, "best_step"), m=lambda: kept_record(RUN11)["mask_accuracy"], g=gain(RUN11),
+          cmp=lambda: "more than run 10's and less than run 9's" if gain(RUN10)() < gain(RUN11)() < gain(RUN9)() else "(the order changed)",
+          **start_and_kept(RUN11)),
+    Quote(MODEL_README, "and under two hundredths{ok} on every register",
+          ok=lambda: "" if max(abs(gain(RUN11, r)()) for r in ("novels", "novels_content", "everyday", "everyday_content")) < 0.02 else "(not)"),
+    Quote(MODEL_README, "a third set ({nn} novel-style, {en} everyday sentences,",
+          nn=third("run11", "novels", "n"), en=third("run11", "everyday", "n")),
+    *[Quote(path, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
+            e1=third(run, "everyday", "top1"), e5=third(run, "everyday", "top5"), en=third(run, "everyday", "n"),
+            n1=third(run, "novels", "top1"), n5=third(run, "novels", "top5"), nn=third(run, "novels", "n"))
+      for label, run in (("run 11", "run11"), ("run 10", "run10")) for path in (MODEL_README, CLOZE_README)],
+    Quote(MODEL_README, "Everyday {a} against {b}, novel-style {c} against {d}: both conditions hold, so run 11 ships",
+          a=third_sum("run11", "everyday"), b=third_sum("run10", "everyday"), c=third_sum("run11", "novels"), d=third_sum("run10", "novels")),
+    Quote(CLOZE_README, "Everyday {a} against {b} (at least {need_e} needed), novel-style {c} against {d} (at least {need_n} needed)",
+          a=third_sum("run11", "everyday"), b=third_sum("run10", "everyday"), c=third_sum("run11", "novels"), d=third_sum("run10", "novels"),
+          need_e=lambda: third_sum("run10", "everyday")() + 2, need_n=lambda: third_sum("run10", "novels")() - 1),
+    *[Quote(path, "{k1} more sentence right\nfirst and {k5} fewer with an acceptable word in the top 5" if path == CLOZE_README else
+                  "{k1} more right first, {k5} fewer in the top 5",
+            k1=lambda: {1: "one"}.get(third("run11", "novels", "top1")() - third("run10", "novels", "top1")(), "(not one)"),
+            k5=lambda: {2: "two"}.get(third("run10", "novels", "top5")() - third("run11", "novels", "top5")(), "(not two)"))
+      for path in (MODEL_README, CLOZE_README)],
+    Quote(MODEL_README, "The gain is mostly everyday answers right first ({k} more)",
+          k=lambda: {4: "four"}.get(third("run11", "everyday", "top1")() - third("run10", "everyday", "top1")(), "(not four)")),
+    Quote(MODEL_README, "On the first\nset it has two more everyday sentences right first and two fewer{ok} in the top 5 than run 10 ({a1} and {a5} "
+                        "against\n{b1} and {b5})",
+          a1=cloze(CARD, "everyday", "top1"), a5=cloze(CARD, "everyday", "top5"), b1=cloze(RUN10_CARD, "everyday", "top1"),
+          b5=cloze(RUN10_CARD, "everyday", "top5"),
+          ok=lambda: "" if (cloze(CARD, "everyday", "top1")() - cloze(RUN10_CARD, "everyday", "top1")(),
+                            cloze(RUN10_CARD, "everyday", "top5")() - cloze(CARD, "everyday", "top5")()) == (2, 2) else "(not two)"),
+    Quote(MODEL_README, "on the second, answered after the decision, {a1} and {a5} of {n} against run 10's {b1} and {b5} (novel-style\n"
+                        "{c1} and {c5} of {m} against {d1} and {d5})",
+          a1=second("run11", "everyday", "top1"), a5=second("run11", "everyday", "top5"), n=second("run11", "everyday", "n"),
+          b1=second("run10", "everyday", "top1"), b5=second("run10", "everyday", "top5"),
+          c1=second("run11", "novels", "top1"), c5=second("run11", "novels", "top5"), m=second("run11", "novels", "n"),
+          d1=second("run10", "novels", "top1"), d5=second("run10", "novels", "top5")),
+    Quote(MODEL_README, "its everyday top 5 is {a} of {n} ({p:.0%}): still\nbelow{ok} two in three.",
+          a=second("run11", "everyday", "top5"), n=second("run11", "everyday", "n"),
+          p=lambda: second("run11", "everyday", "top5")() / second("run11", "everyday", "n")(),
+          ok=lambda: "" if 3 * second("run11", "everyday", "top5")() < 2 * second("run11", "everyday", "n")() else "(not below)"),
+    Quote(CLOZE_README, "everyday {a1} of {n} right first\nand {a5} of {n} in the top 5 (run 10: {b1} and {b5}), novel-style {c1} of {m} "
+                        "and {c5} of {m} (run 10: {d1} and {d5})",
+          a1=second("run11", "everyday", "top1"), a5=second("run11", "everyday", "top5"), n=second("run11", "everyday", "n"),
+          b1=second("run10", "everyday", "top1"), b5=second("run10", "everyday", "top5"),
+          c1=second("run11", "novels", "top1"), c5=second("run11", "novels", "top5"), m=second("run11", "novels", "n"),
+          d1=second("run10", "novels", "top1"), d5=second("run10", "novels", "top5")),
+    Quote(CLOZE_README, "run 11: its kept weights (step {s:,} of\n{n:,}, chosen by its held-out evaluations)",
+          s=json_value(RUN11, "best_step"), n=json_value(RUN11, "steps")),
 ]
