@@ -1,7 +1,6 @@
 """Shared fixtures. The references (transformers, sentence-transformers) are imported here and in
 the tests only: bertbook itself never imports them."""
 import os
-from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")            # nothing may reach the network
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -21,20 +20,6 @@ SENTENCES = [
     "Call me Ishmael.",
     "Whale!",
 ]
-
-
-@pytest.hookimpl(tryfirst=True)        # before pytest-xdist reads the groups off the items
-def pytest_collection_modifyitems(config, items):
-    """The suite runs on two workers (pytest-xdist, `-n 2 --dist loadgroup` in pyproject.toml). A
-    notebook's cells share one kernel and must stay together and in order, and a test file's
-    module-scoped fixtures (a trained model, the course kit's two `check` runs) should be built once:
-    so each file is one group, sent whole to one worker. The browser tests are one group: one
-    JupyterLab server and one Chromium, never two driving notebooks at once on two cores."""
-    browser = Path(__file__).parent / "browser"
-    for item in items:
-        path = Path(str(item.path))
-        group = "browser" if browser in path.parents else item.nodeid.split("::")[0]
-        item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
