@@ -94,33 +94,45 @@ def register_sentences_read(everyday: bool):
     return out
 
 
+def card_counts(path):
+    """A card's cloze counts as the quotes name them: e1/e5/en (everyday first, top 5, of), n1/n5/nn (novels)."""
+    return dict(e1=cloze(path, "everyday", "top1"), e5=cloze(path, "everyday", "top5"), en=cloze(path, "everyday", "n"),
+                n1=cloze(path, "novels", "top1"), n5=cloze(path, "novels", "top5"), nn=cloze(path, "novels", "n"))
+
+
 def card_row(label, path):
     return Quote(MODEL_README, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
-                 e1=cloze(path, "everyday", "top1"), e5=cloze(path, "everyday", "top5"), en=cloze(path, "everyday", "n"),
-                 n1=cloze(path, "novels", "top1"), n5=cloze(path, "novels", "top5"), nn=cloze(path, "novels", "n"))
+                 **card_counts(path))
+
+
+def everyday_against(counts, winner, loser):
+    """A decision's everyday counts (``counts``: ``second`` or ``third``): a1/a5 of n for the winner, b1/b5 for the loser."""
+    return dict(a1=counts(winner, "everyday", "top1"), a5=counts(winner, "everyday", "top5"), n=counts(winner, "everyday", "n"),
+                b1=counts(loser, "everyday", "top1"), b5=counts(loser, "everyday", "top5"))
+
+
+# run 11 against run 10 on the second set (answered after the third set's decision): a, b everyday; c, d novels
+RUN11_ON_SECOND_SET = dict(
+    a1=second("run11", "everyday", "top1"), a5=second("run11", "everyday", "top5"), n=second("run11", "everyday", "n"),
+    b1=second("run10", "everyday", "top1"), b5=second("run10", "everyday", "top5"),
+    c1=second("run11", "novels", "top1"), c5=second("run11", "novels", "top5"), m=second("run11", "novels", "n"),
+    d1=second("run10", "novels", "top1"), d5=second("run10", "novels", "top5"))
 
 
 QUOTES = [
     Quote(README, "answers the right word first for **{e1} of {en}** everyday sentences and **{n1} of {nn}** "
                   "novel-style ones, and has an acceptable word in its top 5 for **{e5} of {en}** and **{n5} of {nn}**",
-          e1=cloze(CARD, "everyday", "top1"), en=cloze(CARD, "everyday", "n"), n1=cloze(CARD, "novels", "top1"),
-          nn=cloze(CARD, "novels", "n"), e5=cloze(CARD, "everyday", "top5"), n5=cloze(CARD, "novels", "top5")),
+          **card_counts(CARD)),
     Quote(README, "That last run was chosen over the one\nbefore it ({e1} of {en} and {n1} of {nn} right first, {e5} of {en} "
                   "and {n5} of {nn} in the top 5), by a third set of {n}\nsentences",
-          e1=cloze(RUN10_CARD, "everyday", "top1"), en=cloze(RUN10_CARD, "everyday", "n"), n1=cloze(RUN10_CARD, "novels", "top1"),
-          nn=cloze(RUN10_CARD, "novels", "n"), e5=cloze(RUN10_CARD, "everyday", "top5"), n5=cloze(RUN10_CARD, "novels", "top5"),
-          n=lambda: len(load_cloze(THIRD_SET_FILE))),
+          n=lambda: len(load_cloze(THIRD_SET_FILE)), **card_counts(RUN10_CARD)),
     Quote(README, "everyday {a1} of {n} right first and {a5} of {n} in the top 5 against {b1} and {b5}; that one",
-          a1=third("run11", "everyday", "top1"), a5=third("run11", "everyday", "top5"), n=third("run11", "everyday", "n"),
-          b1=third("run10", "everyday", "top1"), b5=third("run10", "everyday", "top5")),
+          **everyday_against(third, "run11", "run10")),
     Quote(README, "had been chosen over the sixth ({e1} of {en} and {n1} of {nn} right first, {e5} of {en} and {n5} of {nn} in the "
                   "top 5) by a\nsecond set of {n}",
-          e1=cloze(RUN6_CARD, "everyday", "top1"), en=cloze(RUN6_CARD, "everyday", "n"), n1=cloze(RUN6_CARD, "novels", "top1"),
-          nn=cloze(RUN6_CARD, "novels", "n"), e5=cloze(RUN6_CARD, "everyday", "top5"), n5=cloze(RUN6_CARD, "novels", "top5"),
-          n=lambda: len(load_cloze(SECOND_SET_FILE))),
+          n=lambda: len(load_cloze(SECOND_SET_FILE)), **card_counts(RUN6_CARD)),
     Quote(README, "everyday {a1} of {n} right first and {a5} of {n} in the top 5\nagainst {b1} and {b5}.",
-          a1=second("run10", "everyday", "top1"), a5=second("run10", "everyday", "top5"), n=second("run10", "everyday", "n"),
-          b1=second("run6", "everyday", "top1"), b5=second("run6", "everyday", "top5")),
+          **everyday_against(second, "run10", "run6")),
     Quote(README, "The\nversion after {s:,} steps on content words got {e1} of {en} and {n1} of {nn} right first",
           s=total("steps", RUN3, RUN4, RUN5), e1=cloze(RUN5_CARD, "everyday", "top1"), en=cloze(RUN5_CARD, "everyday", "n"),
           n1=cloze(RUN5_CARD, "novels", "top1"), nn=cloze(RUN5_CARD, "novels", "n")),
@@ -358,8 +370,8 @@ QUOTES = [
           e=json_value(RUN9, "history", 0, "everyday", "mask_accuracy"), ec=json_value(RUN9, "history", 0, "everyday_content", "mask_accuracy"),
           e8=json_value(RUN8, "history", 0, "everyday", "mask_accuracy"), ec8=json_value(RUN8, "history", 0, "everyday_content", "mask_accuracy")),
     Quote(MODEL_README, "Planned for 8,000 steps, set to {s:,} at step 200", s=json_value(RUN9, "steps")),
-    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
-                        "(load average {lo:.1f}\nto {hi:.1f}", **training_time(RUN9)),
+    *[Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about {r:.1f} of the 2 "
+                          "cores (load average {lo:.1f}\nto {hi:.1f}", **training_time(path)) for path in (RUN9, RUN11)],
     Quote(MODEL_README, "It offered {b:,}\ntraining sentences from the books and {e:,} everyday ones.",
           b=pool(RUN9, "books"), e=pool(RUN9, "everyday")),
     Quote(MODEL_README, "It kept step {s:,}, its last, where the mean of the four top-1 scores is {m:.4f} against {m0:.4f} for run 6's\n"
@@ -432,12 +444,9 @@ QUOTES = [
     # the eleventh run, shipped: run 10's weights at the first learning rate again, chosen by the third cloze set
     Quote(MODEL_README, "went on from run 10's kept weights at {lr} (head {hlr}), with run 9's flatter everyday mix at {e:.0%} everyday\n"
                         "({b} of {n} sentences from the books) and a new shuffle (`--seed {seed}`",
-          lr=lambda: f"{json_value(RUN11, 'lr')():.0e}".replace("e-0", "e-"),
-          hlr=lambda: f"{json_value(RUN11, 'head_lr')():.0e}".replace("e-0", "e-"), e=json_value(RUN11, "everyday_share"),
+          lr=lr_text(RUN11, "lr"), hlr=lr_text(RUN11, "head_lr"), e=json_value(RUN11, "everyday_share"),
           b=books_per_batch(RUN11), n=json_value(RUN11, "batch_size"), seed=json_value(RUN11, "seed")),
     Quote(MODEL_README, "(AMD EPYC, AVX2, float32), {s:,} steps set before it started.", s=json_value(RUN11, "steps")),
-    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
-                        "(load average {lo:.1f}\nto {hi:.1f}", **training_time(RUN11)),
     Quote(MODEL_README, "It offered {b:,} training sentences\nfrom the books and {e:,} everyday ones.",
           b=pool(RUN11, "books"), e=pool(RUN11, "everyday")),
     *[Quote(MODEL_README, TABLE_ROW, **table_row(RUN11, i)) for i in range(17)],
@@ -480,20 +489,14 @@ QUOTES = [
                             cloze(RUN10_CARD, "everyday", "top5")() - cloze(CARD, "everyday", "top5")()) == (2, 2) else "(not two)"),
     Quote(MODEL_README, "on the second, answered after the decision, {a1} and {a5} of {n} against run 10's {b1} and {b5} (novel-style\n"
                         "{c1} and {c5} of {m} against {d1} and {d5})",
-          a1=second("run11", "everyday", "top1"), a5=second("run11", "everyday", "top5"), n=second("run11", "everyday", "n"),
-          b1=second("run10", "everyday", "top1"), b5=second("run10", "everyday", "top5"),
-          c1=second("run11", "novels", "top1"), c5=second("run11", "novels", "top5"), m=second("run11", "novels", "n"),
-          d1=second("run10", "novels", "top1"), d5=second("run10", "novels", "top5")),
+          **RUN11_ON_SECOND_SET),
     Quote(MODEL_README, "its everyday top 5 is {a} of {n} ({p:.0%}): still\nbelow{ok} two in three.",
           a=second("run11", "everyday", "top5"), n=second("run11", "everyday", "n"),
           p=lambda: second("run11", "everyday", "top5")() / second("run11", "everyday", "n")(),
           ok=lambda: "" if 3 * second("run11", "everyday", "top5")() < 2 * second("run11", "everyday", "n")() else "(not below)"),
     Quote(CLOZE_README, "everyday {a1} of {n} right first\nand {a5} of {n} in the top 5 (run 10: {b1} and {b5}), novel-style {c1} of {m} "
                         "and {c5} of {m} (run 10: {d1} and {d5})",
-          a1=second("run11", "everyday", "top1"), a5=second("run11", "everyday", "top5"), n=second("run11", "everyday", "n"),
-          b1=second("run10", "everyday", "top1"), b5=second("run10", "everyday", "top5"),
-          c1=second("run11", "novels", "top1"), c5=second("run11", "novels", "top5"), m=second("run11", "novels", "n"),
-          d1=second("run10", "novels", "top1"), d5=second("run10", "novels", "top5")),
+          **RUN11_ON_SECOND_SET),
     Quote(CLOZE_README, "run 11: its kept weights (step {s:,} of\n{n:,}, chosen by its held-out evaluations)",
           s=json_value(RUN11, "best_step"), n=json_value(RUN11, "steps")),
 ]
