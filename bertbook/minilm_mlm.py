@@ -139,10 +139,10 @@ def library_sentences(tokenizer, held_out: int = 1500, eval_fraction: float = 0.
     them drawn (with ``seed``) from the books of ``data/corpus_more`` only, because the first shipped
     run, which a run may continue from (``--init``), trained on random sentences of the nine novels,
     their endings included. Training sentences are shuffled with ``seed``."""
-    from .corpus import CORPUS_MORE_DIR, load_corpus, load_library
+    from .corpus import CORPUS_MORE_DIR, load_library
     from .training import split_documents
     train_docs, eval_docs = split_documents(load_library(), eval_fraction)
-    new_books = {d.name for d in load_corpus(CORPUS_MORE_DIR)}
+    new_books = {path.stem for path in CORPUS_MORE_DIR.glob("*.txt")}      # a Document is named by its file's stem
 
     def ids(sentences):
         return [e.ids for e in tokenizer.encode_batch(sentences) if min_tokens <= len(e.ids) <= max_tokens]

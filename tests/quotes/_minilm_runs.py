@@ -31,24 +31,18 @@ RUN11_CARD = CARD
 SHIPPED_LINE = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN9, RUN10, RUN11)   # the runs that made the shipped weights after run 1
 
 
-def second(run, register, key):
-    """A run's counts on the second cloze set ("run10", "run6", "run1", "run11"), as the shipped record stores them."""
-    return json_value(METRICS, "second_cloze_set", run, register, key)
+def on_set(which, run, register, key):
+    """A run's counts on the ``which`` ("second", "third") cloze set, as the shipped record stores them."""
+    return json_value(METRICS, f"{which}_cloze_set", run, register, key)
 
 
-def second_sum(run, register):
-    """A run's right-first plus top-5 count on the second cloze set: what its rule compares."""
-    return lambda: second(run, register, "top1")() + second(run, register, "top5")()
+def set_sum(which, run, register):
+    """A run's right-first plus top-5 count on the ``which`` cloze set: what that set's rule compares."""
+    return lambda: on_set(which, run, register, "top1")() + on_set(which, run, register, "top5")()
 
 
-def third(run, register, key):
-    """A run's counts on the third cloze set ("run11", "run10"), as the shipped record stores them."""
-    return json_value(METRICS, "third_cloze_set", run, register, key)
-
-
-def third_sum(run, register):
-    """A run's right-first plus top-5 count on the third cloze set: what its rule compares."""
-    return lambda: third(run, register, "top1")() + third(run, register, "top5")()
+second, third = functools.partial(on_set, "second"), functools.partial(on_set, "third")     # runs 10, 6, 1, 11 / 11, 10
+second_sum, third_sum = functools.partial(set_sum, "second"), functools.partial(set_sum, "third")
 
 
 def cloze(path, register, key):
