@@ -17,6 +17,7 @@ trained picks another.
 from __future__ import annotations
 
 import functools
+import weakref
 from pathlib import Path
 
 MASK = "[MASK]"
@@ -97,16 +98,32 @@ def mask_probabilities(text: str, model=None, tokenizer=None):
     return list(encoding.tokens), positions, logits.float().softmax(-1).cpu()
 
 
-@functools.lru_cache(maxsize=8)
-def _never_predicted(vocab_items: tuple) -> list[int]:
-    return [i for t, i in vocab_items if (t.startswith("[") and t.endswith("]"))]   # [PAD] [CLS] [unused7] ...
+_NEVER_PREDICTED = weakref.WeakKeyDictionary()     # tokenizer -> (vocabulary size, ids)
+
+
+def special_token_ids(tokenizer) -> list[int]:
+    """The ids of [PAD], [CLS], [SEP], [MASK], [UNK], [unused..]: never an answer (here and in ``logit_lens``).
+    Finding them reads the whole vocabulary (50 ms for BERT's 30,522 pieces, more than the model takes on a
+    sentence), so it is done once per tokenizer, and again only if its vocabulary grew."""
+    size = tokenizer.get_vocab_size()
+    try:
+        known = _NEVER_PREDICTED.get(tokenizer)
+    except TypeError:                                  # a tokenizer that cannot be weakly referenced
+        known = None
+    if known is None or known[0] != size:
+        known = (size, sorted(i for t, i in tokenizer.get_vocab().items() if t.startswith("[") and t.endswith("]")))
+        try:
+            _NEVER_PREDICTED[tokenizer] = known
+        except TypeError:
+            pass
+    return list(known[1])
 
 
 def top_predictions(probs, tokenizer, k: int = 5) -> list[list[tuple[str, float]]]:
     """The ``k`` most probable vocabulary entries per row of ``probs``, special tokens left out;
     probabilities are the model's own (not renormalised after leaving those out)."""
     probs = probs.clone()
-    probs[:, _never_predicted(tuple(sorted(tokenizer.get_vocab().items())))] = -1.0
+    probs[:, special_token_ids(tokenizer)] = -1.0
     values, ids = probs.topk(k, dim=-1)
     return [[(tokenizer.id_to_token(int(i)), float(p)) for p, i in zip(v, row)] for v, row in zip(values, ids)]
 

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from .fill_mask import special_token_ids      # never an answer, as in fill_mask (saliency imports it from here)
+
 MASK = "[MASK]"
 
 
@@ -45,11 +47,6 @@ class LayerReadout:
         while layer > 0 and self.rank[layer - 1] == 1:
             layer -= 1
         return layer
-
-
-def special_token_ids(tokenizer) -> list[int]:
-    """[PAD], [CLS], [SEP], [MASK], [UNK], [unused..]: never an answer (as in ``fill_mask``)."""
-    return sorted(i for t, i in tokenizer.get_vocab().items() if t.startswith("[") and t.endswith("]"))
 
 
 def layer_probabilities(model, tokenizer, text: str) -> tuple[list, list, torch.Tensor]:

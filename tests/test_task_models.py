@@ -107,3 +107,16 @@ def test_the_training_command_resumes_and_records_each_session(tmp_path, monkeyp
     assert set(metrics["validation"]) == {"validation_precision", "validation_recall", "validation_f1"}
     assert "Stopped early" not in (tmp_path / "out" / "README.md").read_text()
     assert (tmp_path / "out" / SHIPPED_FILE).is_file()
+
+
+@pytest.mark.slow
+def test_shipped_squad_record_matches_a_fresh_evaluation():
+    """Lesson 9 scores one validation article live and quotes the shipped model's metrics.json for all eight
+    (a minute of CPU for 1,390 questions); this re-scores all eight, so the record cannot drift from the weights."""
+    from bertbook.question_answering import evaluate_squad
+    from bertbook.tokenizer import load_tokenizer
+    recorded = json.loads((shipped_dir("squad") / "metrics.json").read_text())["validation"]
+    fresh, answers = evaluate_squad(load_task_model("squad"), load_tokenizer("minilm"))
+    assert len(answers) == 1390
+    assert fresh["exact_match"] == pytest.approx(recorded["validation_exact_match"], abs=0.05), (fresh, recorded)
+    assert fresh["f1"] == pytest.approx(recorded["validation_f1"], abs=0.05), (fresh, recorded)
