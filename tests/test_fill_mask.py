@@ -39,32 +39,6 @@ def library_text():
 
 
 @pytest.fixture(scope="module")
-def answered_once():
-    """The shipped default model answers each cloze sentence once in this module: several tests score the
-    same sets (at k=1 and k=5, by name and by default), and each pass is seconds of CPU. Only calls with the
-    default model and tokenizer are remembered (a test that trains a model passes its own object), and the
-    remembered answer is checked against a fresh one first."""
-    import bertbook.fill_mask as fm
-    real = fm.mask_probabilities
-    model, tokenizer = fm.resolve_model()
-    memo = {}
-
-    def remembered(text, model_=None, tokenizer_=None):
-        if model_ is not model or tokenizer_ is not tokenizer:
-            return real(text, model_, tokenizer_)
-        if text not in memo:
-            memo[text] = real(text, model, tokenizer)
-        tokens, positions, probs = memo[text]
-        return list(tokens), list(positions), probs.clone()
-
-    sample = "She lit the [MASK] and sat down to read."
-    assert torch.equal(remembered(sample, model, tokenizer)[2], real(sample, model, tokenizer)[2])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(fm, "mask_probabilities", remembered)
-        yield memo
-
-
-@pytest.fixture(scope="module")
 def novels_tokenized_once():
     """The training tests below build ContinuedPretraining several times on the nine novels; each build would
     split and tokenize them again (the same ids: they depend only on the arguments and MiniLM's tokenizer)."""
@@ -145,7 +119,7 @@ def _sums(record, *runs) -> dict:
     return {run: {r: record[run][r]["top1"] + record[run][r]["top5"] for r in ("everyday", "novels")} for run in runs}
 
 
-def test_shipped_model_is_the_one_the_third_cloze_set_chose(answered_once):
+def test_shipped_model_is_the_one_the_third_cloze_set_chose():
     """The third set decided once between run 10 and run 11 (data/cloze/README.md): the shipped weights answer
     it as the record says run 11 did, and the recorded counts meet the rule that was written before."""
     record = json.loads((HEAD_DIR / "metrics.json").read_text())["third_cloze_set"]
@@ -155,7 +129,7 @@ def test_shipped_model_is_the_one_the_third_cloze_set_chose(answered_once):
     assert both["run11"]["novels"] >= both["run10"]["novels"] - 1
 
 
-def test_the_second_cloze_set_record_holds(answered_once):
+def test_the_second_cloze_set_record_holds():
     """The second set decided between run 6 and run 10 by its rule; the shipped weights (run 11, which answered
     it after the third set's decision) answer it as the record says."""
     record = json.loads((HEAD_DIR / "metrics.json").read_text())["second_cloze_set"]
@@ -195,7 +169,7 @@ def _report(name, result):
         print(f"{'+' if hit else '-'} {sentence}  ->  {', '.join(words)}")
 
 
-def test_default_model_gets_half_of_the_novel_style_cloze_sentences(answered_once):
+def test_default_model_gets_half_of_the_novel_style_cloze_sentences():
     """Issue 7's target, on the 28 sentences in the novels' style it was set for: an acceptable word
     in the top 5 for at least half of them, with fill_mask's default model (minilm-mlm); and its
     answers depend on the sentence."""
@@ -208,7 +182,7 @@ def test_default_model_gets_half_of_the_novel_style_cloze_sentences(answered_onc
 
 @pytest.mark.xfail(strict=True, reason="issue 17's target is not reached by the shipped minilm-mlm "
                    "(see data/pretrained/minilm-mlm/README.md for its scores); strict: passing means update this")
-def test_default_model_reaches_issue_17_target(answered_once):
+def test_default_model_reaches_issue_17_target():
     """Issue 17: the right word first for >= 75% of the 40 sentences, in the top 5 for >= 90%."""
     top1, top5 = cloze_score(k=1), cloze_score(k=5)
     assert top1.hits >= 0.75 * top1.total and top5.hits >= 0.9 * top5.total, (str(top1), str(top5))
@@ -268,7 +242,7 @@ def test_one_mask_gives_pairs_several_give_lists(mlm):
     assert all(not w.startswith("[") for preds in several for w, _ in preds)   # no [CLS], [unused0] ...
 
 
-def test_default_model_is_the_best_on_the_cloze_test(mlm, answered_once):
+def test_default_model_is_the_best_on_the_cloze_test(mlm):
     text = "She lit the [MASK] and sat down to read."
     assert fill_mask(text) == fill_mask(text, model=mlm, tokenizer=load_tokenizer("minilm"))
     if (TINY_DIR / "model.safetensors").is_file():
