@@ -4,6 +4,7 @@ minilm-mlm is checked against transformers' BertForMaskedLM holding the same wei
 checkpoint + our trained tensors under transformers' names); the cloze figure against a
 frequent-words baseline that must score 0, which shows the threshold can fail."""
 import json
+import os
 import re
 from collections import Counter
 
@@ -85,6 +86,33 @@ ALL_SETS = pytest.mark.parametrize("cloze_file", [CLOZE_FILE, SECOND_SET_FILE, T
                                     ids=["first_set", "second_set", "third_set"])
 
 
+def _found(needles, text):
+    """The ``needles`` (one cloze sentence filled with each acceptable word) that occur in ``text``, as ``n in text``
+    would say. They share the context before the gap (a common prefix) and after it (a common suffix), so the text
+    is searched once for the longer of the two, and each needle is compared only where that stands."""
+    prefix = os.path.commonprefix(list(needles))
+    suffix = os.path.commonprefix([n[::-1] for n in needles])[::-1]
+    if len(needles) < 2 or max(len(prefix), len(suffix)) < 12:
+        return [n for n in needles if n in text]
+    anchor, at_start = (prefix, True) if len(prefix) >= len(suffix) else (suffix, False)
+    places, i = [], text.find(anchor)
+    while i != -1:
+        places.append(i)
+        i = text.find(anchor, i + 1)
+    shift = (lambda n: 0) if at_start else (lambda n: len(n) - len(anchor))
+    return [n for n in needles if any(p >= shift(n) and text.startswith(n, p - shift(n)) for p in places)]
+
+
+def test_the_anchored_search_finds_what_in_finds():
+    text = "she lit the lamp and sat down.\nhe lit the fire and sat down to read.\nit lit the fire and"
+    for needles in (["he lit the fire and sat down", "he lit the lamp and sat down"],       # a shared prefix
+                    ["she lit the fire and sat down to read", "he lit the fire and sat down to read"],  # a shared suffix
+                    ["lit the lamp and sat down.", "lit the candle and sat down."], ["sat", "down"]):
+        assert _found(needles, text) == [n for n in needles if n in text]
+    assert _found(["the fire and sat down to read", "the lamp and sat down to read"], text) == ["the fire and sat down to read"]
+    assert _found(["he lit the fire and sat", "he lit the firewood and sat"], text) == ["he lit the fire and sat"]
+
+
 @ALL_SETS
 def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text, cloze_file):
     """No cloze sentence, with any of its answers, is in any of the 52 books the models trained on;
@@ -92,9 +120,8 @@ def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text, clo
     6-word phrases such as "he put on his hat and" do occur in 5.6M words of books)."""
     for item in load_cloze(cloze_file):
         left, right = (" ".join(part.lower().split()) for part in item.sentence.split("[MASK]"))
-        for word in item.acceptable:
-            sentence = f"{left} {word} {right}".strip().rstrip(".")
-            assert sentence not in library_text, f"copied from the library: {sentence!r}"
+        copied = _found([f"{left} {word} {right}".strip().rstrip(".") for word in sorted(item.acceptable)], library_text)
+        assert not copied, f"copied from the library: {copied}"
         for side in (left, right.rstrip(".")):
             if len(side.split()) >= 7:
                 assert side not in library_text, f"context copied from the library: {side!r}"
@@ -145,19 +172,24 @@ def _normalised(text):
     return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())
 
 
-@ALL_SETS
-def test_cloze_sentences_are_not_in_the_everyday_training_text(cloze_file):
-    """The mixed library's modern half (data/everyday and the task sets' training text, what the
-    retrained minilm-mlm read): no cloze sentence with any acceptable word filled in, and no stretch of
-    6 or more words of context, occurs in it; and the check finds a sentence that is there."""
+@pytest.fixture(scope="module")
+def everyday_text():
     from bertbook.corpus import load_everyday
     from bertbook.minilm_mlm import task_texts
     text = "\n".join(_normalised(s) for d in load_everyday() for s in d.sentences)
-    text += "\n" + "\n".join(_normalised(s) for s in task_texts())
+    return text + "\n" + "\n".join(_normalised(s) for s in task_texts())
+
+
+@ALL_SETS
+def test_cloze_sentences_are_not_in_the_everyday_training_text(everyday_text, cloze_file):
+    """The mixed library's modern half (data/everyday and the task sets' training text, what the
+    retrained minilm-mlm read): no cloze sentence with any acceptable word filled in, and no stretch of
+    6 or more words of context, occurs in it; and the check finds a sentence that is there."""
+    text = everyday_text
     for item in load_cloze(cloze_file):
         left, right = (_normalised(part) for part in item.sentence.split("[MASK]"))
-        for word in item.acceptable:
-            assert f"{left} {word} {right}".strip() not in text, f"in the everyday text: {item.sentence} ({word})"
+        found = _found([f"{left} {word} {right}".strip() for word in sorted(item.acceptable)], text)
+        assert not found, f"in the everyday text: {item.sentence} ({found})"
         for side in (left, right):
             assert len(side.split()) < 6 or side not in text, f"context in the everyday text: {side!r}"
     assert _normalised("Can you show me my alarms?") in text          # the search does find what is there
