@@ -101,6 +101,18 @@ def loss_steps(cell):
     return derived(f"number of losses printed by cell {cell}", read)
 
 
+def validation_windows():
+    """How many windows evaluate_squad reads for all validation questions (the shipped recipe's window and
+    overlap), to the hundred."""
+    def read():
+        from bertbook.question_answering import qa_windows
+        from bertbook.tokenizer import load_tokenizer
+        recipe, tok = json_value(SQUAD, "recipe")(), load_tokenizer("minilm")
+        return round(sum(len(qa_windows(tok, q["question"], q["context"], recipe["max_length"], recipe["stride"]).spans)
+                         for q in _data("squad-validation")), -2)
+    return derived("SQuAD validation windows (qa_windows, the shipped recipe), to the hundred", read)
+
+
 def squad_articles(split=None):
     def read():
         from bertbook.task_datasets import SQUAD_VALIDATION_ARTICLES
@@ -243,6 +255,9 @@ QUOTES = [
     Quote(L9, "`finetuning.train`: {n_live_q} questions, {steps_live_q} steps.",
           n_live_q=code_value(L9, "3ceb7158", r"limit=(\d+)", convert=int), steps_live_q=loss_steps("3ceb7158")),
     Quote(L9, "The shipped model reads windows of {win} tokens.", win=json_value(SQUAD, "recipe", "max_length")),
+    Quote(L9, "Scoring all {n_art} validation articles means reading about {w:,} windows of up to {win} tokens: about a minute",
+          n_art=derived("the validation articles, in words", lambda: {8: "eight"}.get(squad_articles("validation")(), "(not eight)")),
+          win=json_value(SQUAD, "recipe", "max_length"), w=validation_windows()),
     Quote(L9, "from {n_q_tr:,} questions to match the question's", n_q_tr=count("squad-train")),
     Quote(L9, "with the same `finetuning.train` loop for {ep_tiny} epochs, with lesson 8's recipe for the tiny models "
               "(learning rate {lr_tiny:g}, batch {bs_tiny}).",
