@@ -1,5 +1,6 @@
 """Shared fixtures. The references (transformers, sentence-transformers) are imported here and in
 the tests only: bertbook itself never imports them."""
+import contextlib
 import os
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")            # nothing may reach the network
@@ -74,6 +75,32 @@ def random_pretraining_batch(vocab, batch=3, seq=12):
     labels[1, 2] = ids[1, 2]
     labels[2, 3] = 7
     return ids, mask, segs, labels, torch.tensor([0, 1, 0])
+
+
+@contextlib.contextmanager
+def minilm_token_ids_once(module, names, through=None):
+    """Patch ``module``'s functions ``names`` (``minilm_mlm.corpus_sentences``, ``library_sentences`` ...),
+    which tokenize a whole shelf with MiniLM's tokenizer, so that each argument list is computed once while
+    the context lasts: the trainer tests build ContinuedPretraining several times, and tokenizing is most of
+    each build. The result depends only on the arguments besides the tokenizer, which must be MiniLM's;
+    ``through``: a tokenizer to compute with instead (a caching one). Each call gets fresh outer lists, so a
+    run may not change the memo."""
+    memo = {}
+
+    def remember(function):
+        def wrapper(tokenizer, *args, **kwargs):
+            assert tokenizer.get_vocab_size() == 30522, "the trainer tokenizes with MiniLM's vocabulary"
+            key = (function.__name__, args, tuple(sorted(kwargs.items())))
+            if key not in memo:
+                memo[key] = function(through or tokenizer, *args, **kwargs)
+            value = memo[key]
+            return tuple(list(part) for part in value) if isinstance(value, tuple) else list(value)
+        return wrapper
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in names:
+            patch.setattr(module, name, remember(getattr(module, name)))
+        yield memo
 
 
 def pretraining_pair(tmp_path):

@@ -41,20 +41,10 @@ def library_text():
 
 @pytest.fixture(scope="module")
 def novels_tokenized_once():
-    """The training tests below build ContinuedPretraining several times on the nine novels; each build would
-    split and tokenize them again (the same ids: they depend only on the arguments and MiniLM's tokenizer)."""
+    """The training tests below build ContinuedPretraining several times on the nine novels."""
     import bertbook.minilm_mlm as minilm_mlm
-    real, memo = minilm_mlm.corpus_sentences, {}
-
-    def remembered(tokenizer, *args, **kwargs):
-        assert tokenizer.get_vocab_size() == 30522, "the trainer tokenizes with MiniLM's vocabulary"
-        key = (args, tuple(sorted(kwargs.items())))
-        if key not in memo:
-            memo[key] = real(tokenizer, *args, **kwargs)
-        return [list(ids) for ids in memo[key]]                # fresh lists: a run may not change the memo
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(minilm_mlm, "corpus_sentences", remembered)
+    from tests.conftest import minilm_token_ids_once
+    with minilm_token_ids_once(minilm_mlm, ["corpus_sentences"]) as memo:
         yield memo
 
 

@@ -50,25 +50,11 @@ def tok(everyday):
 @pytest.fixture(scope="module")
 def tokenized_once(tok):
     """The runs below build ContinuedPretraining three times, and each would tokenize the whole
-    library (about 480,000 sentences, most of a test's time). The result depends only on the
-    arguments besides the tokenizer, which is always MiniLM's, so it is computed once here, through
-    the caching tokenizer above (the everyday sentences the earlier tests encoded are not encoded
-    again); what the trainer does with the sentences is unchanged."""
+    library (about 480,000 sentences): computed once, through the caching tokenizer above (the
+    everyday sentences the earlier tests encoded are not encoded again)."""
     import bertbook.minilm_mlm as minilm_mlm
-    cache = {}
-
-    def cached(function):
-        def wrapper(tokenizer, *args, **kwargs):
-            assert tokenizer.get_vocab_size() == 30522, "the trainer tokenizes with MiniLM's vocabulary"
-            key = (function.__name__, args, tuple(sorted(kwargs.items())))
-            if key not in cache:
-                cache[key] = function(tok, *args, **kwargs)
-            return tuple(list(part) for part in cache[key])       # fresh lists: a run may not change the cache
-        return wrapper
-
-    with pytest.MonkeyPatch.context() as patch:
-        for name in ("library_sentences", "everyday_sentences"):
-            patch.setattr(minilm_mlm, name, cached(getattr(minilm_mlm, name)))
+    from tests.conftest import minilm_token_ids_once
+    with minilm_token_ids_once(minilm_mlm, ("library_sentences", "everyday_sentences"), through=tok) as cache:
         yield cache
 
 
