@@ -26,6 +26,9 @@ SECOND_SET_FILE = DATA_DIR / "cloze" / "second_set.tsv"
 # A third (25 novel-style, 50 everyday), written and committed with its rule before any model answered it, for
 # the next decision: run 11 against run 10 (data/cloze/README.md; it chose run 11).
 THIRD_SET_FILE = DATA_DIR / "cloze" / "third_set.tsv"
+# A fourth (25 novel-style, 50 everyday), written and committed with its rule before any model answered it, for
+# one decision: whether run 12 (a long run from run 11's weights) replaces run 11 (data/cloze/README.md).
+FOURTH_SET_FILE = DATA_DIR / "cloze" / "fourth_set.tsv"
 
 
 @dataclass

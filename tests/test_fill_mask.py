@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from bertbook import BertConfig, BertForPreTraining, BertModel, load_corpus, load_library, load_tokenizer
-from bertbook.cloze import CLOZE_FILE, SECOND_SET_FILE, THIRD_SET_FILE, cloze_score, load_cloze
+from bertbook.cloze import CLOZE_FILE, FOURTH_SET_FILE, SECOND_SET_FILE, THIRD_SET_FILE, cloze_score, load_cloze
 from bertbook.fill_mask import fill_mask, mask_probabilities
 from bertbook.minilm_mlm import HEAD_DIR, MLM_FILE, load_minilm_mlm
 
@@ -60,9 +60,11 @@ def test_cloze_set_is_large_enough_and_well_formed():
 
 @pytest.mark.parametrize("cloze_file, sizes, earlier", [
     (SECOND_SET_FILE, {"novels": 27, "everyday": 49}, [CLOZE_FILE]),
-    (THIRD_SET_FILE, {"novels": 25, "everyday": 50}, [CLOZE_FILE, SECOND_SET_FILE])], ids=["second_set", "third_set"])
+    (THIRD_SET_FILE, {"novels": 25, "everyday": 50}, [CLOZE_FILE, SECOND_SET_FILE]),
+    (FOURTH_SET_FILE, {"novels": 25, "everyday": 50}, [CLOZE_FILE, SECOND_SET_FILE, THIRD_SET_FILE])],
+    ids=["second_set", "third_set", "fourth_set"])
 def test_later_cloze_sets_are_well_formed_and_new(cloze_file, sizes, earlier):
-    """The second and third sets: their sizes as bertbook/cloze.py says, one [MASK] each, and no sentence of an
+    """The second, third and fourth sets: their sizes as bertbook/cloze.py says, one [MASK] each, and no sentence of an
     earlier set."""
     items = load_cloze(cloze_file)
     assert {name: sum(item.set == name for item in items) for name in sizes} == sizes
@@ -72,8 +74,8 @@ def test_later_cloze_sets_are_well_formed_and_new(cloze_file, sizes, earlier):
     assert not {item.sentence for item in items} & {item.sentence for f in earlier for item in load_cloze(f)}
 
 
-ALL_SETS = pytest.mark.parametrize("cloze_file", [CLOZE_FILE, SECOND_SET_FILE, THIRD_SET_FILE],
-                                    ids=["first_set", "second_set", "third_set"])
+ALL_SETS = pytest.mark.parametrize("cloze_file", [CLOZE_FILE, SECOND_SET_FILE, THIRD_SET_FILE, FOURTH_SET_FILE],
+                                    ids=["first_set", "second_set", "third_set", "fourth_set"])
 
 
 def _found(needles, text):
