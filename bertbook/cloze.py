@@ -55,6 +55,7 @@ class ClozeResult:
     total: int
     rows: list                     # (sentence, top-k words, hit?) per item
     sets: tuple = ()               # the item's set ("novels", "everyday") per row
+    items: tuple = ()              # the ClozeItems scored, for ``within``
 
     @property
     def accuracy(self) -> float:
@@ -67,6 +68,15 @@ class ClozeResult:
             hits, total = out.get(name, (0, 0))
             out[name] = (hits + hit, total + 1)
         return out
+
+    def within(self, k: int) -> "ClozeResult":
+        """The same answers scored at a smaller ``k``: the model's top ``k`` are the first ``k`` of its top 5, so
+        right-first counts (``within(1)``) need no second pass over the sentences."""
+        if not self.items:
+            raise ValueError("this result does not keep its cloze items; score it again with cloze_score(...)")
+        rows = [(sentence, words[:k], any(w.lower() in item.acceptable for w in words[:k]))
+                for (sentence, words, _), item in zip(self.rows, self.items)]
+        return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, self.sets, self.items)
 
     def __str__(self) -> str:
         return f"{self.hits}/{self.total} sentences with an acceptable word in the top k ({self.accuracy:.0%})"
@@ -83,4 +93,4 @@ def cloze_score(predict: Callable[[str, int], list] | None = None, k: int = 5,
     for item in items:
         words = [w for w, _ in predict(item.sentence, k)][:k]
         rows.append((item.sentence, words, any(w.lower() in item.acceptable for w in words)))
-    return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, tuple(item.set for item in items))
+    return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, tuple(item.set for item in items), tuple(items))

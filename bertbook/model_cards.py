@@ -50,10 +50,12 @@ def load_card(name: str) -> ModelCard | None:
     return ModelCard(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def cloze_by_register(model: str) -> dict:
-    """``{register: {"top1", "top5", "n"}}`` on ``data/cloze`` for a named model (everyday first)."""
+def cloze_by_register(model: str, items=None) -> dict:
+    """``{register: {"top1", "top5", "n"}}`` on the first cloze set (or ``items``) for a named model (everyday
+    first); one pass over the sentences gives both counts."""
     from .cloze import cloze_score
-    top1, top5 = cloze_score(k=1, model=model).by_set(), cloze_score(k=5, model=model).by_set()
+    answers = cloze_score(k=5, model=model, items=items)
+    top1, top5 = answers.within(1).by_set(), answers.by_set()
     return {r: {"top1": top1[r][0], "top5": top5[r][0], "n": top5[r][1]} for r in sorted(top5, key=lambda r: r != "everyday")}
 
 

@@ -12,9 +12,11 @@ import pytest
 import torch
 
 from bertbook import BertConfig, BertForPreTraining, BertModel, load_corpus, load_library, load_tokenizer
-from bertbook.cloze import CLOZE_FILE, FOURTH_SET_FILE, SECOND_SET_FILE, THIRD_SET_FILE, cloze_score, load_cloze
+from bertbook.cloze import (CLOZE_FILE, FOURTH_SET_FILE, SECOND_SET_FILE, THIRD_SET_FILE, ClozeItem, ClozeResult,
+                            cloze_score, load_cloze)
 from bertbook.fill_mask import fill_mask, mask_probabilities
 from bertbook.minilm_mlm import HEAD_DIR, MLM_FILE, load_minilm_mlm
+from bertbook.model_cards import cloze_by_register
 
 TINY_DIR = HEAD_DIR.parent / "bertbook-tiny"
 
@@ -130,8 +132,7 @@ def test_cloze_sentences_are_not_from_the_library(corpus_text, library_text, clo
 
 def _answers(items) -> dict:
     """The shipped weights' counts on a cloze set, as the records store them."""
-    top1, top5 = cloze_score(k=1, items=items).by_set(), cloze_score(k=5, items=items).by_set()
-    return {r: {"top1": top1[r][0], "top5": top5[r][0], "n": top5[r][1]} for r in ("everyday", "novels")}
+    return cloze_by_register("minilm-mlm", items)
 
 
 def _sums(record, *runs) -> dict:
@@ -208,8 +209,22 @@ def test_default_model_gets_half_of_the_novel_style_cloze_sentences():
                    "(see data/pretrained/minilm-mlm/README.md for its scores); strict: passing means update this")
 def test_default_model_reaches_issue_17_target():
     """Issue 17: the right word first for >= 75% of the 40 sentences, in the top 5 for >= 90%."""
-    top1, top5 = cloze_score(k=1), cloze_score(k=5)
+    top5 = cloze_score(k=5)
+    top1 = top5.within(1)
     assert top1.hits >= 0.75 * top1.total and top5.hits >= 0.9 * top5.total, (str(top1), str(top5))
+
+
+def test_within_scores_the_first_k_answers_as_a_fresh_pass_would():
+    """``within(1)`` on a top-5 result gives what scoring at k=1 gives (the records' right-first counts come from
+    it), and it rescores the kept words: an acceptable word at rank 3 is a top-5 hit, not a top-1 one."""
+    items = load_cloze()[:6] + load_cloze()[-6:]
+    five, one = cloze_score(k=5, items=items), cloze_score(k=1, items=items)
+    assert five.within(1).rows == one.rows and five.within(1).by_set() == one.by_set()
+    item = ClozeItem("She lit the [MASK].", frozenset({"fire"}), "novels")
+    ranked = cloze_score(lambda sentence, k: [("lamp", .3), ("candle", .2), ("fire", .1)][:k], k=5, items=[item])
+    assert (ranked.hits, ranked.within(3).hits, ranked.within(2).hits, ranked.within(1).hits) == (1, 1, 0, 0)
+    with pytest.raises(ValueError, match="score it again"):
+        ClozeResult(1, 1, ranked.rows, ranked.sets).within(1)
 
 
 def test_frequent_words_baseline_scores_zero():
