@@ -14,9 +14,10 @@ Nine runs made the shipped weights, each continuing from the one before: the fir
 layers and a new head on the nine novels (30 minutes; it answered "paris" to "Paris is the capital of
 [MASK]": it had never read how people talk now); the second (``--everyday-share 0.7``) continued on
 the mixed library, 30% the 52 books and 70% everyday English (``corpus.load_everyday`` and the task
-sets' training text), all 6 layers, with whole-word masking (a [MASK] then stands for a whole word, as
-when a student types one); the third added ``--content-words 0.8``: BERT's rule puts about 60% of its
-blanks on the 100 most frequent words and punctuation, which the model had long learned, and its
+sets' training text), all 6 layers, with whole-word masking (all the pieces of a word are masked
+together, so a lone [MASK] between unmasked words stands for a one-piece word, as when a student types
+one); the third added ``--content-words 0.8``: BERT's rule puts about 60% of its blanks on the 100 most
+frequent words and punctuation, which the model had long learned, and its
 held-out top-1 on content words was far below its top-1 on all words; passing over most of those puts
 the blanks where a student's [MASK] goes; the fourth ran the third's settings again from its weights
 (``--seed 1``: a new shuffle), because the held-out curves were still rising; the fifth went on from the

@@ -104,8 +104,21 @@ def same(*values):
 
 
 def sentences_read(*later):
-    """Runs 2 to 6 together, and ``later`` runs (run 1 read the novels only): steps x batch size."""
+    """What runs 2 to 6 read together, and ``later`` runs (run 1 read the novels only): every step they ran x batch
+    size, the steps after the one a run kept included."""
     return total("steps", RUN2, RUN3, RUN4, RUN5, RUN6, *later)() * json_value(RUN6, "batch_size")()
+
+
+def kept_steps(*paths):
+    """The steps behind a run's kept weights, summed along a line of runs: each run went on from the step the one
+    before kept (its best_step), so the steps after it are not in the weights that followed."""
+    return total("best_step", *paths)
+
+
+def weights_read(*paths):
+    """The sentences behind the weights the last of ``paths`` kept, a line of runs from run 2 on: kept steps x
+    batch size (what its card says it read)."""
+    return lambda: kept_steps(*paths)() * json_value(RUN6, "batch_size")()
 
 
 def sgd_held_out(path):

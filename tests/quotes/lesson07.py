@@ -7,8 +7,8 @@ from prose_numbers import Quote, json_value, output_value
 from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, RUN10, RUN10_CARD, RUN11, RUN2, RUN2_CARD, RUN3,
                                  RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8,
                                  RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, gain, hours, kept, kept_record,
-                                 passed_start, same, second, second_sum, sentences_read, sgd_held_out, source_share,
-                                 start_and_kept, third, third_sum, total)
+                                 kept_steps, passed_start, same, second, second_sum, sentences_read, sgd_held_out,
+                                 source_share, start_and_kept, third, third_sum, total, weights_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 
@@ -170,6 +170,13 @@ def wide_spreads():
     return [x for x in map(float, re.findall(r"± ([\d.]+)", text)) if x > 1]
 
 
+def largest_move(path, register):
+    """The largest change of a register's held-out top-1 between two neighbouring evaluations of a run: the noise a
+    difference between its start and the weights it kept is set against."""
+    values = [r[register]["mask_accuracy"] for r in json_value(path, "history")()]
+    return max(abs(a - b) for a, b in zip(values, values[1:]))
+
+
 QUOTES = [
     Quote(L7, "a punctuation mark with probability\n{cw} when it chooses the blanks", cw=json_value(RUN3, "content_words")),
     Quote(L7, "had held-out top-1 {e:.3f} on everyday text with BERT's blanks, but {ec:.3f} when every blank is a content\n"
@@ -201,7 +208,9 @@ QUOTES = [
     Quote(L7, "The warm-up dip came again ({a:.3f} at its start, {b:.3f} after 500 steps), the mean of the four columns\n"
               "passed its start only at step {up:,}, and the weights it kept, step {s:,}, are only a little above\n"
               "where it started: content-word top-1 {ec:.3f} on everyday text, while the novels' content words went\n"
-              "down, from {nc0:.3f} to {nc:.3f} (it read fewer book sentences per batch); with BERT's blanks {e:.3f} and {n:.3f}.",
+              "down, from {nc0:.3f} to {nc:.3f} (within this column's noise: neighbouring evaluations of the run differ by up\nto "
+              "{jump:.3f}); with BERT's blanks {e:.3f} and {n:.3f}.",
+          jump=lambda: largest_move(RUN6, "novels_content"),
           a=hist(0, "everyday_content", "mask_accuracy", RUN6), b=hist(1, "everyday_content", "mask_accuracy", RUN6),
           up=passed_start(RUN6), s=json_value(RUN6, "best_step"), ec=kept("everyday_content", "mask_accuracy", RUN6),
           nc0=hist(0, "novels_content", "mask_accuracy", RUN6), nc=kept("novels_content", "mask_accuracy", RUN6),
@@ -215,13 +224,13 @@ QUOTES = [
               "{twice} peak learning rate and {f4:,} steps\nfewer, {e1} and {e5}; the third, {f3:,} steps fewer, {t1} and {t5};",
           r1=cloze(RUN10_CARD, "everyday", "top1"), r5=cloze(RUN10_CARD, "everyday", "top5"), card10=lambda: RUN10_CARD,
           s1=cloze(RUN6_CARD, "everyday", "top1"), s5=cloze(RUN6_CARD, "everyday", "top5"), card=lambda: RUN6_CARD,
-          share=json_value(RUN5, "everyday_share"), f5=total("steps", RUN6, RUN9, RUN10, RUN11),
+          share=json_value(RUN5, "everyday_share"), f5=kept_steps(RUN6, RUN9, RUN10, RUN11),
           a1=cloze(RUN5_CARD, "everyday", "top1"), a5=cloze(RUN5_CARD, "everyday", "top5"),
           twice=lambda: ("twice the fifth's" if json_value(RUN4, "lr")() == 2 * json_value(RUN5, "lr")()
                          else "(not twice the fifth's)"),
-          f4=total("steps", RUN5, RUN6, RUN9, RUN10, RUN11),
+          f4=kept_steps(RUN5, RUN6, RUN9, RUN10, RUN11),
           e1=cloze(RUN4_CARD, "everyday", "top1"), e5=cloze(RUN4_CARD, "everyday", "top5"),
-          f3=total("steps", RUN4, RUN5, RUN6, RUN9, RUN10, RUN11),
+          f3=kept_steps(RUN4, RUN5, RUN6, RUN9, RUN10, RUN11),
           t1=cloze(RUN3_CARD, "everyday", "top1"), t5=cloze(RUN3_CARD, "everyday", "top5")),
     Quote(L7, "has {n1} right first and {n5} in the top 5, against {u1} and {u5}\nfor the tenth run, {s1} and {s5} for the "
               "sixth and the fifth, {a} and {b} for the fourth, {c} and {d} for the third",
@@ -263,12 +272,12 @@ QUOTES = [
     Quote(L7, "the hours each run took ({h2:.1f}, {h3:.1f}, {h4:.1f}, {h5:.1f} and\n{h6:.1f} for runs 2 to 6, {h9:.1f}, "
               "{h10:.1f} and {h11:.1f} for runs 9, 10 and 11)", h2=hours(RUN2), h3=hours(RUN3), h4=hours(RUN4), h5=hours(RUN5),
           h6=hours(RUN6), h9=hours(RUN9), h10=hours(RUN10), h11=hours(RUN11)),
-    Quote(L7, "for {h:.1f} hours on a shared\n2-core CPU in the {k} runs that made these weights after the first (runs 2 to 6, "
-              "9, 10 and 11), on\n{n:,} sentences",
+    Quote(L7, "for {h:.1f} hours on a shared 2-core CPU in the {k} runs that made these weights after the first (runs 2 to 6, "
+              "9, 10 and 11). The steps behind these weights read {n:,} sentences (the runs read {all:,}: each went on from "
+              "the step its held-out rule kept, not from its last;",
           h=lambda: sum(hours(path)() for path in SHIPPED_LINE), k=lambda: {8: "eight"}.get(len(SHIPPED_LINE), "(not eight)"),
-          n=lambda: sentences_read(RUN9, RUN10, RUN11)),
-    Quote(L7, "Scale still\nmatters**: {n:,} sentences on a CPU",
-          n=lambda: sentences_read(RUN9, RUN10, RUN11)),
+          n=weights_read(*SHIPPED_LINE), all=lambda: sentences_read(RUN9, RUN10, RUN11)),
+    Quote(L7, "Scale still\nmatters**: {n:,} sentences on a CPU", n=weights_read(*SHIPPED_LINE)),
     Quote(L7, "only {h:.1f} hours of MLM training on a CPU came after (the first, novels-only run\nincluded)",
           h=lambda: (json_value(FOLDER + "novels_run.json", "seconds_last_session")() / 3600
                      + sum(hours(path)() for path in SHIPPED_LINE))),
@@ -333,8 +342,8 @@ QUOTES = [
           a=out("452668d5", r"answer already top-1(?:\s+\d+){2}\s+(\d+)", convert=int),
           b=out("452668d5", r"answer already top-1(?:\s+\d+){3}\s+(\d+)", convert=int),
           c=out("452668d5", r"answer already top-1(?:\s+\d+){4}\s+(\d+)", convert=int)),
-    Quote(L7, "probability stays small ({p:.3f} at the top)",
-          p=out("452668d5", r"mean probability(?:\s+[\d.]+){6}\s+([\d.]+)")),
+    Quote(L7, "probability of the final answer stays small ({p:.3f} at the top, over all {n} sentences, right or wrong)",
+          p=out("452668d5", r"mean probability(?:\s+[\d.]+){6}\s+([\d.]+)"), n=lambda: len(load_cloze())),
     Quote(L7, "On the widget's own sentence {k} of the five agree.",
           k=lambda: NUMBERS[max(list(explanation_tops().values()).count(w) for w in explanation_tops().values())]),
     Quote(L7, "among the words, the most on *{a}*, the clue a reader\nwould name; gradient × input, integrated gradients and "

@@ -7,8 +7,9 @@ from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, METRICS, PLAIN_TEXT, RUN10, RUN10_CARD, RUN11, RUN11_CARD, RUN2, RUN2_CARD, RUN3,
                                  RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8,
                                  RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, cloze_gain, gain, held_out_files,
-                                 hours, kept, kept_record, passed_start, same, second, second_sum, sentences_read,
-                                 sgd_held_out, source_share, source_sizes, start_and_kept, third, third_sum, total)
+                                 hours, kept, kept_record, kept_steps, passed_start, same, second, second_sum,
+                                 sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, third,
+                                 third_sum, total, weights_read)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
@@ -134,13 +135,13 @@ QUOTES = [
     Quote(README, "everyday {a1} of {n} right first and {a5} of {n} in the top 5\nagainst {b1} and {b5}.",
           **everyday_against(second, "run10", "run6")),
     Quote(README, "The\nversion after {s:,} steps on content words got {e1} of {en} and {n1} of {nn} right first",
-          s=total("steps", RUN3, RUN4, RUN5), e1=cloze(RUN5_CARD, "everyday", "top1"), en=cloze(RUN5_CARD, "everyday", "n"),
+          s=kept_steps(RUN3, RUN4, RUN5), e1=cloze(RUN5_CARD, "everyday", "top1"), en=cloze(RUN5_CARD, "everyday", "n"),
           n1=cloze(RUN5_CARD, "novels", "top1"), nn=cloze(RUN5_CARD, "novels", "n")),
     Quote(README, "after {s:,}, {e1} of {en} and\n{n1} of {nn};",
-          s=total("steps", RUN3, RUN4), e1=cloze(RUN4_CARD, "everyday", "top1"), en=cloze(RUN4_CARD, "everyday", "n"),
+          s=kept_steps(RUN3, RUN4), e1=cloze(RUN4_CARD, "everyday", "top1"), en=cloze(RUN4_CARD, "everyday", "n"),
           n1=cloze(RUN4_CARD, "novels", "top1"), nn=cloze(RUN4_CARD, "novels", "n")),
     Quote(README, "after its first\n{s:,}, it got {e1} of {en} and {n1} of {nn} right first",
-          s=json_value(RUN3, "steps"), e1=cloze(RUN3_CARD, "everyday", "top1"),
+          s=json_value(RUN3, "best_step"), e1=cloze(RUN3_CARD, "everyday", "top1"),
           en=cloze(RUN3_CARD, "everyday", "n"), n1=cloze(RUN3_CARD, "novels", "top1"), nn=cloze(RUN3_CARD, "novels", "n")),
     Quote(README, "own choice of blanks, {e1} of {en} and {n1} of {nn};",
           e1=cloze(RUN2_CARD, "everyday", "top1"), en=cloze(RUN2_CARD, "everyday", "n"),
@@ -155,7 +156,7 @@ QUOTES = [
                   "shares in the last three), the last\n{steps:,} steps with most blanks on content words",
           lo=lambda: min(json_value(p, "everyday_share")() for p in SHIPPED_LINE[:-1]),
           hi=lambda: max(json_value(p, "everyday_share")() for p in SHIPPED_LINE[:-1]),
-          share=json_value(METRICS, "everyday_share"), steps=total("steps", RUN3, RUN4, RUN5, RUN6, RUN9, RUN10, METRICS)),
+          share=json_value(METRICS, "everyday_share"), steps=kept_steps(RUN3, RUN4, RUN5, RUN6, RUN9, RUN10, METRICS)),
     Quote(README, "--everyday-share {share} --content-words {cw} --source-alpha {a}`, {h:.1f} h on a shared 2-core CPU in {k} runs",
           share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"), a=json_value(METRICS, "source_alpha"),
           h=lambda: total("wall_clock_s", *SHIPPED_LINE)() / 3600,
@@ -195,7 +196,7 @@ QUOTES = [
           a=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top1"), b=cloze_gain(RUN5_CARD, RUN4_CARD, "everyday", "top5"),
           c=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top1"), d=cloze_gain(RUN5_CARD, RUN4_CARD, "novels", "top5")),
     Quote(MODEL_README, "read about\n{n:.1f} million sentences on a CPU",
-          n=lambda: sentences_read(RUN9, RUN10, METRICS) / 1e6),
+          n=lambda: weights_read(*SHIPPED_LINE)() / 1e6),
     Quote(MODEL_README, "whole-word masking, {s:,} steps; {h:.1f} h of\n   training loop and {c:.1f} h of CPU time recorded",
           s=json_value(RUN2, "steps"), h=hours(RUN2), c=hours(RUN2, "cpu_s")),
     card_row("these weights (run 11)", CARD),
@@ -266,8 +267,10 @@ QUOTES = [
                         "{d:+d} novel-style ones",
           a=cloze_gain(RUN6_CARD, RUN5_CARD, "everyday", "top1"), b=cloze_gain(RUN6_CARD, RUN5_CARD, "everyday", "top5"),
           c=cloze_gain(RUN6_CARD, RUN5_CARD, "novels", "top1"), d=cloze_gain(RUN6_CARD, RUN5_CARD, "novels", "top5")),
-    Quote(MODEL_README, "the books' part {b:.1f} times; with runs 9, 10 and 11, the shipped weights have read\n  {n:,}.",
-          b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")(), n=lambda: sentences_read(RUN9, RUN10, RUN11)),
+    Quote(MODEL_README, "the books' part {b:.1f} times. With runs 9, 10 and 11 they read {all:,}; the steps behind the shipped "
+                        "weights read {n:,} of them (each run went on from the step its held-out rule kept, not from its last)",
+          b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")(), all=lambda: sentences_read(RUN9, RUN10, RUN11),
+          n=weights_read(*SHIPPED_LINE)),
     Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
           n=sentences_read, e=lambda: register_sentences_read(everyday=True) / pool(RUN2, "everyday")(),
           b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")()),
@@ -335,12 +338,14 @@ QUOTES = [
           n=cloze(RUN6_CARD, "everyday", "n")),
     Quote(MODEL_README, TABLE_ROW, **table_row(RUN8)),
     # what the cards say of training time (the shipped card's line is what the widget shows under the predictions)
-    Quote(CARD, "then {more:,} more with most blanks on content words ({n:,} sentences), {h:.1f} h on a shared 2-core CPU",
-          more=total("steps", *SHIPPED_LINE[1:]), n=lambda: sentences_read(RUN9, RUN10, RUN11),
-          h=lambda: total("wall_clock_s", *SHIPPED_LINE)() / 3600),
-    Quote(RUN6_CARD, "then {more:,} more with most blanks on content words ({n:,} sentences), {h:.1f} h on a shared 2-core CPU",
-          more=total("steps", RUN3, RUN4, RUN5, RUN6), n=sentences_read,
-          h=lambda: total("wall_clock_s", RUN2, RUN3, RUN4, RUN5, RUN6)() / 3600),
+    # "more" and "sentences": the steps behind the card's weights (each run went on from the step the one before
+    # kept); the hours: what the runs took, their steps after the kept ones included
+    *[Quote(card, "trained for {first:,} steps, then {more:,} more with most blanks on content words ({n:,} sentences), "
+                  "{h:.1f} h on a shared 2-core CPU",
+            first=json_value(RUN2, "best_step"), more=kept_steps(*line[1:]), n=weights_read(*line),
+            h=lambda line=line: total("wall_clock_s", *line)() / 3600)
+      for card, line in ((RUN3_CARD, SHIPPED_LINE[:2]), (RUN4_CARD, SHIPPED_LINE[:3]), (RUN5_CARD, SHIPPED_LINE[:4]),
+                         (RUN6_CARD, SHIPPED_LINE[:5]), (RUN10_CARD, SHIPPED_LINE[:7]), (CARD, SHIPPED_LINE))],
     Quote(RUN7_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN7, "steps"), h=hours(RUN7)),
     Quote(RUN8_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN8, "steps"), h=hours(RUN8)),
     Quote(RUN9_CARD, "{s:,} more steps ({h:.1f} h on a shared 2-core CPU)", s=json_value(RUN9, "steps"), h=hours(RUN9)),
