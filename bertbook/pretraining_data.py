@@ -4,7 +4,9 @@ Each example is ``[CLS] A [SEP] B [SEP]``: A and B are runs of whole sentences t
 document and packed up to ``max_seq_length`` tokens (a few, ``short_seq_prob``, are shorter so the
 model also sees short inputs). Half the time B is the text that really follows A (NSP label 0,
 "IsNext"); otherwise B is a run of sentences from *another* document (label 1, "NotNext"), and the
-sentences of the real continuation are put back, so no text is wasted.
+sentences of the real continuation are put back, so no text is wasted. A chunk of a single sentence
+cannot be cut into A and B, so it always gets another document's B (as in Google's script), which
+makes slightly more than half of the pairs NotNext.
 
 Then masked language modelling picks 15% of the positions (at most ``max_predictions_per_seq``) and
 asks the model to predict the *original* token there. Of the picked positions 80% become
@@ -15,11 +17,12 @@ Where this differs from Google's ``create_pretraining_data.py`` (on purpose; the
 bertbook-tiny was trained with these rules, and lesson 5 states them):
 
 * **The short target length is drawn per example, not per document.** Google draws
-  ``target_seq_length`` once at the start of each document, so every example of that document is
-  short (with probability ``short_seq_prob``) or none is. Its documents are Wikipedia articles and
-  BookCorpus books, millions of draws; ours are nine whole novels, where nine draws would make about
-  one book in ten entirely short and the rest never, a share of short inputs anywhere from 0 to
-  100% by luck. Drawing again after every example keeps the share near ``short_seq_prob``.
+  ``target_seq_length`` once at the start of each document in each of its ``dupe_factor`` passes (10
+  by default), so within a pass every example of that document is short (with probability
+  ``short_seq_prob``) or none is. Its documents are Wikipedia articles and BookCorpus books, millions
+  of draws; ours are nine whole novels, where each draw makes a whole book short for a pass or not,
+  and the share of short inputs would hang on a few dozen coin flips. Drawing again after every
+  example keeps the share near ``short_seq_prob``.
 * **A "random" replacement is never a special token.** Google draws from the whole vocabulary
   (``vocab_words``), ``[PAD]``, ``[UNK]``, ``[CLS]``, ``[SEP]``, ``[MASK]`` included (and in BERT's
   own vocabulary the 994 ``[unused]`` slots: 3.3% of its draws); we draw from the non-special

@@ -36,6 +36,9 @@ QUOTES = [
     Quote(L5, "Google's rule would pick one of our {k} special tokens {k2} times in {size} draws",
           k=_special_tokens, k2=_special_tokens, size=ours_size),
     # measured over 3230 examples
+    Quote(L5, "single-sentence chunks add NotNext pairs: {share:.3f} of the {n:,} examples\nmeasured below are NotNext",
+          share=output_value(L5, STATS, r"NotNext share: ([\d.]+)"),
+          n=output_value(L5, STATS, r"(\d+) examples,", convert=int)),
     Quote(L5, "The random replacements are rare enough ({share:.1%} of all tokens)",
           share=lambda: chosen_fraction() * random_fraction()),
     Quote(L5, "one standard error is about {se:.4f} for {n:,} positions",

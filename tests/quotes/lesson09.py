@@ -309,3 +309,41 @@ QUOTES = [
           probe_uv=nli("probe-uv"), probe_uv_sd=nli("probe-uv", "sd"), scratch=nli("scratch"),
           scratch_sd=nli("scratch", "sd"), pre_tiny=nli("pretrained-tiny"), pre_tiny_sd=nli("pretrained-tiny", "sd")),
 ]
+
+
+def largest_seed_spread():
+    """The largest spread between seeds (max - min dev accuracy) of any model, pooling and size in lesson 8's
+    learning curve."""
+    groups = {}
+    for r in json.loads((ROOT / "data" / "results" / "learning_curve.json").read_text())["records"]:
+        groups.setdefault((r["model"], r["pooling"], r["n_train"]), []).append(r["dev_accuracy"])
+    return max(max(v) - min(v) for v in groups.values())
+
+
+def every_run_in_bf16():
+    runs = json.loads((ROOT / "data" / "results" / "squad_earlier_runs.json").read_text())["runs"]
+    shipped = json.loads((ROOT / SQUAD).read_text())["recipe"]
+    return "all four runs" if len(runs) == 3 and shipped["bf16"] and all(r["recipe"]["bf16"] for r in runs.values()) \
+        else "(not all runs)"
+
+
+QUOTES += [
+    Quote(L9, "{who} used a bfloat16 forward\npass", who=derived("bf16 of the three earlier runs and the shipped one",
+                                                                  every_run_in_bf16)),
+    Quote(L9, "lesson 8 saw seeds move a model's accuracy by up to\n{d:.2f})",
+          d=derived("data/results/learning_curve.json: the largest max - min over seeds", largest_seed_spread)),
+    Quote(L9, "so {f1:.1f} is a\ndevelopment score", f1=json_value(SQUAD, "validation", "validation_f1")),
+]
+
+
+def seeds_per_setting():
+    """How many seeds each NLI baseline setting ran: one number if all ran as many."""
+    counts = {v["seeds"] if isinstance(v["seeds"], int) else len(v["seeds"])
+              for v in json.loads((ROOT / NLI).read_text())["summary"].values()}
+    return counts.pop() if len(counts) == 1 else "(the settings differ)"
+
+
+QUOTES += [
+    Quote(SNLI_README, "mean ± sd over {n} seeds each",
+          n=derived("data/results/nli_baselines.json: seeds per setting", seeds_per_setting)),
+]
