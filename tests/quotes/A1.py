@@ -65,7 +65,7 @@ QUOTES = [
               "the speedup is {sp:.2f}x",
           peak=row("infer-mid-v30522-full", "ours_frac", scale=100), sp=row("infer-mid-v30522-full", "speedup")),
     Quote(A1, "vocabulary-sized logits at the {p:.0f}% of positions the loss ignores ({a:.2f}x at vocabulary 30522, "
-              "where those logits dominate; {b:.2f}x at 8000)",
+              "where those logits dominate; {b:.2f}x at 8000;",
           p=lambda: 100 * (1 - row("train-mid-v30522", "n_masked")() / (
               row("train-mid-v30522", "batch")() * row("train-mid-v30522", "seq")())),
           a=row("train-mid-v30522", "speedup"), b=row("train-mid-v8000", "speedup")),
