@@ -28,7 +28,8 @@ START, END = "<!-- lesson-times:start -->", "<!-- lesson-times:end -->"
 
 
 def time_lesson(path: Path, timeout: int = 1800) -> tuple[float, float, int]:
-    """(seconds for the whole notebook including kernel start, seconds of its slowest cell, index of that cell)."""
+    """(seconds for the whole notebook including kernel start, seconds of its slowest cell, that cell's number counted
+    from 1, as the checker and the teaching guide count cells)."""
     from nbclient import NotebookClient
     nb = nbformat.read(path, as_version=4)
     cell_times: dict[int, float] = {}
@@ -48,7 +49,7 @@ def time_lesson(path: Path, timeout: int = 1800) -> tuple[float, float, int]:
     client.execute(env=env)
     total = time.perf_counter() - t0
     slowest = max(cell_times, key=cell_times.get)
-    return total, cell_times[slowest], slowest
+    return total, cell_times[slowest], slowest + 1
 
 
 def measure(paths: list[Path], repeats: int) -> tuple[list[dict], dict]:
@@ -72,7 +73,7 @@ def measure(paths: list[Path], repeats: int) -> tuple[list[dict], dict]:
 
 
 def table(rows: list[dict], machine: dict) -> str:
-    lines = ["| lesson | Run All (median) | spread | slowest cell |", "|---|---:|---:|---|"]
+    lines = ["| lesson | Run All (median) | spread | slowest cell (counted from 1) |", "|---|---:|---:|---|"]
     for r in rows:
         spread = f"{r['min']:.0f}-{r['max']:.0f} s" if machine["repeats"] > 1 else "one run"
         lines.append(f"| `{r['lesson']}` | {r['median']:.0f} s | {spread} | cell {r['slow_cell']}: {r['slow_s']:.0f} s |")

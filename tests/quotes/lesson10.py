@@ -13,7 +13,7 @@ def out(cell, pattern):
 
 
 QUOTES = [
-    Quote(L10, '**MiniLM** reads parts of speech best in its middle layers: {m_pos2:.3f} at layer 2 and {m_pos3:.3f} at layer 3, against {m_pos0:.3f} from the embeddings (layer 0) and {m_pos6:.3f} at its last layer, the one trained for sentence embeddings.',
+    Quote(L10, '**MiniLM** reads parts of speech best in its middle layers: {m_pos2:.3f} at layer 2 and {m_pos3:.3f} at layer 3, against {m_pos0:.3f} from the embeddings (layer 0) and {m_pos6:.3f} at its last layer, the one the sentence embedding is pooled from.',
           m_pos2=out('l10-pos-figure', 'minilm pretrained layer 2: .*?POS (-?[\\d.]+)'), m_pos3=out('l10-pos-figure', 'minilm pretrained layer 3: .*?POS (-?[\\d.]+)'), m_pos0=out('l10-pos-figure', 'minilm pretrained layer 0: .*?POS (-?[\\d.]+)'), m_pos6=out('l10-pos-figure', 'minilm pretrained layer 6: .*?POS (-?[\\d.]+)')),
     Quote(L10, "The lookup table that knows each word's most frequent tag in the 500 fitting sentences gets {majority:.3f} (a word it never saw gets `NOUN`).",
           majority=out('l10-pos-figure', 'most frequent tag per word: ([\\d.]+)')),
@@ -29,7 +29,7 @@ QUOTES = [
           m3_c_lin=out('l10-mlp-figure', 'minilm layer 3: .*?control ([\\d.]+) ->'), m3_c_mlp=out('l10-mlp-figure', 'minilm layer 3: .*?control [\\d.]+ -> ([\\d.]+)'), m3_s_lin=out('l10-mlp-figure', 'minilm layer 3: .*?selectivity (-?[\\d.]+) ->'), m3_s_mlp=out('l10-mlp-figure', 'minilm layer 3: .*?selectivity -?[\\d.]+ -> (-?[\\d.]+)')),
     Quote(L10, 'UUAS {m_u3:.3f} and DSpr {m_d3:.3f} at layer 3, well above the linear chain ({chain_u:.3f} and {chain_d:.3f}) and the embeddings ({m_u0:.3f} at layer 0).',
           m_u3=out('l10-structural-figure', 'minilm pretrained layer 3: .*?UUAS (-?[\\d.]+)'), m_d3=out('l10-structural-figure', 'minilm pretrained layer 3: .*?DSpr (-?[\\d.]+)'), chain_u=out('l10-structural-figure', 'linear chain: UUAS ([\\d.]+)'), chain_d=out('l10-structural-figure', 'linear chain: UUAS [\\d.]+, DSpr ([\\d.]+)'), m_u0=out('l10-structural-figure', 'minilm pretrained layer 0: .*?UUAS (-?[\\d.]+)')),
-    Quote(L10, 'Its last two layers lose it ({m_u6:.3f} at layer 6): they were trained to make *sentence* vectors by mean pooling, and what they keep of word-level syntax is no longer linear in this sense (or needs more data than 500 sentences to find).',
+    Quote(L10, 'Its last two layers lose it ({m_u6:.3f} at layer 6). A guess we did not test',
           m_u6=out('l10-structural-figure', 'minilm pretrained layer 6: .*?UUAS (-?[\\d.]+)')),
     Quote(L10, '**Random weights** give {r_u3:.3f} at layer 3, *below* the chain: whatever short edges the random mixing of neighbouring positions gives, it holds no tree.',
           r_u3=out('l10-structural-figure', 'minilm random layer 3: .*?UUAS (-?[\\d.]+)')),
@@ -39,7 +39,7 @@ QUOTES = [
           c_0=out('l10-context-figure', 'minilm pretrained layer 0: .*?adjusted self-similarity (-?[\\d.]+)')),
     Quote(L10, '(only the position embedding differs between occurrences), {c_3:.3f} at layer 3, {c_6:.3f} at layer 6.',
           c_3=out('l10-context-figure', 'minilm pretrained layer 3: .*?adjusted self-similarity (-?[\\d.]+)'), c_6=out('l10-context-figure', 'minilm pretrained layer 6: .*?adjusted self-similarity (-?[\\d.]+)')),
-    Quote(L10, "layers (anisotropy {a_5:.3f} at layer 5) but not in MiniLM's last layer ({a_6:.3f}), probably because its",
+    Quote(L10, "through the layers to {a_5:.3f} at layer 5 but not in MiniLM's last layer ({a_6:.3f}), probably because its",
           a_5=out('l10-context-figure', 'minilm pretrained layer 5: .*?anisotropy (-?[\\d.]+)'), a_6=out('l10-context-figure', 'minilm pretrained layer 6: .*?anisotropy (-?[\\d.]+)')),
     Quote(L10, 'Random weights are anisotropic everywhere ({ra_3:.3f} at layer 3): the',
           ra_3=out('l10-context-figure', 'minilm random layer 3: .*?anisotropy (-?[\\d.]+)')),
