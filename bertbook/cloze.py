@@ -56,6 +56,7 @@ class ClozeResult:
     rows: list                     # (sentence, top-k words, hit?) per item
     sets: tuple = ()               # the item's set ("novels", "everyday") per row
     items: tuple = ()              # the ClozeItems scored, for ``within``
+    k: int = 0                     # how many answers per sentence were kept (0: not recorded)
 
     @property
     def accuracy(self) -> float:
@@ -70,13 +71,16 @@ class ClozeResult:
         return out
 
     def within(self, k: int) -> "ClozeResult":
-        """The same answers scored at a smaller ``k``: the model's top ``k`` are the first ``k`` of its top 5, so
+        """The same answers scored at a smaller ``k``: a model's top ``k`` are the first ``k`` of its top answers, so
         right-first counts (``within(1)``) need no second pass over the sentences."""
         if not self.items:
             raise ValueError("this result does not keep its cloze items; score it again with cloze_score(...)")
+        if not 1 <= k <= self.k:
+            raise ValueError(f"within(k) needs 1 <= k <= {self.k}, the answers kept per sentence; got {k!r} "
+                             f"(score again with cloze_score(k={k}) for more)")
         rows = [(sentence, words[:k], any(w.lower() in item.acceptable for w in words[:k]))
                 for (sentence, words, _), item in zip(self.rows, self.items)]
-        return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, self.sets, self.items)
+        return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, self.sets, self.items, k)
 
     def __str__(self) -> str:
         return f"{self.hits}/{self.total} sentences with an acceptable word in the top k ({self.accuracy:.0%})"
@@ -93,4 +97,5 @@ def cloze_score(predict: Callable[[str, int], list] | None = None, k: int = 5,
     for item in items:
         words = [w for w, _ in predict(item.sentence, k)][:k]
         rows.append((item.sentence, words, any(w.lower() in item.acceptable for w in words)))
-    return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, tuple(item.set for item in items), tuple(items))
+    return ClozeResult(sum(hit for *_, hit in rows), len(rows), rows, tuple(item.set for item in items), tuple(items),
+                       k)

@@ -225,6 +225,8 @@ def test_within_scores_the_first_k_answers_as_a_fresh_pass_would():
     assert (ranked.hits, ranked.within(3).hits, ranked.within(2).hits, ranked.within(1).hits) == (1, 1, 0, 0)
     with pytest.raises(ValueError, match="score it again"):
         ClozeResult(1, 1, ranked.rows, ranked.sets).within(1)
+    with pytest.raises(ValueError, match="1 <= k <= 5"):
+        ranked.within(6)                       # more answers than were kept: it cannot know the sixth
 
 
 def test_frequent_words_baseline_scores_zero():
