@@ -1,9 +1,10 @@
 """Fine-tuning: a new linear classifier on BERT's pooled [CLS] vector, and the whole network trained.
 
-BERT's recipe (Devlin et al., 2019, section 4 and appendix A.3): put a fresh ``Linear(hidden,
-num_labels)`` on the pooled [CLS] vector, then train *every* weight, encoder included, with AdamW
-for a few epochs at a small learning rate (2e-5 to 5e-5 for BERT-base), warmed up linearly over
-the first steps and decayed linearly to zero. The only thing that changes between "from scratch"
+BERT's recipe (Devlin et al., 2019, section 4 and appendix A.3, which give the batch sizes, learning rates
+and epochs; the warm-up and decay are those of Google's released ``run_classifier.py``): put a fresh
+``Linear(hidden, num_labels)`` on the pooled [CLS] vector, then train *every* weight, encoder included,
+with Adam and decoupled weight decay (AdamW) for a few epochs at a small learning rate (2e-5 to 5e-5
+for BERT-base), warmed up linearly over the first 10% of steps and decayed linearly to zero. The only thing that changes between "from scratch"
 and "pretrained" is where the encoder's weights start; the head is random in both.
 """
 from __future__ import annotations

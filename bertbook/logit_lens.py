@@ -8,8 +8,8 @@ is the final answer, and at which rank, if the model stopped after layer l?" sho
 stack the answer appears (nostalgebraist, "interpreting GPT: the logit lens", LessWrong, 2020).
 
 It is an approximation, by construction: the head was trained on the last layer's output only
-(for ``minilm-mlm``: layer 6; its first two layers are MiniLM's, never trained on MLM), so an earlier layer
-read through it is read in a language the head was not taught. A low probability at layer 3 means
+(for ``minilm-mlm``: layer 6; all six layers trained with it, but the head only ever read the sixth), so an
+earlier layer read through it is read in a language the head was not taught. A low probability at layer 3 means
 "not yet readable by the final head", not "not yet known". The tuned lens (Belrose et al., 2023,
 arXiv:2303.08112) trains one small translator per layer to fix exactly this. Reading 0 is the
 embedding layer's output: at a [MASK] it has seen no other word, so it cannot depend on the sentence.

@@ -3,8 +3,8 @@
 BERT has one learned position embedding per position (512 in BERT-base, 128 in our tiny model),
 so it cannot read a longer text in one go. The usual way round: cut the token sequence into
 windows of ``max_length`` tokens ([CLS] + content + [SEP]), each starting ``max_length - 2 - stride``
-tokens after the previous one, so neighbours share ``stride`` tokens and no sentence is only ever
-seen cut in half at a border. Each window is classified on its own and the class probabilities are
+tokens after the previous one, so neighbours share ``stride`` tokens and a sentence of up to ``stride``
+tokens that a border cuts is seen whole in the next window (a longer one can be cut in both). Each window is classified on its own and the class probabilities are
 averaged.
 
 Why the mean of probabilities: every window is an independent, bounded vote (each sums to 1), so

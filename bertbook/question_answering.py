@@ -2,9 +2,9 @@
 
 Input: ``[CLS] question [SEP] passage [SEP]`` (segment 0, then 1). Two learned vectors S and E
 score every token: ``P_start(i) = softmax_i(S . h_i)``, ``P_end(j) = softmax_j(E . h_j)``. The
-answer is the legal span with the highest ``S . h_i + E . h_j``: inside the passage, ``j >= i``,
-at most ``max_answer_tokens`` long (section 4.2 of the BERT paper). Its characters come from the
-tokenizer's offsets, so the answer is an exact slice of the passage you gave.
+answer is the legal span with the highest ``S . h_i + E . h_j``: ``j >= i`` (section 4.2 of the BERT paper),
+inside the passage and at most ``max_answer_tokens`` long (as Google's ``run_squad.py`` does, 30 tokens).
+Its characters come from the tokenizer's offsets, so the answer is an exact slice of the passage you gave.
 
 A passage longer than one window is cut into overlapping windows (``stride`` tokens shared), each
 ``[CLS] question [SEP] piece of passage [SEP]``; every window proposes its best span and the best

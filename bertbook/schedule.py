@@ -4,8 +4,10 @@ Why warm up: a freshly initialised Transformer (or a new task head on a pretrain
 noisy gradients, and Adam's second-moment estimate is still poor in its first steps, so a high
 learning rate at step 0 can throw the weights far off; ramping it up over the first steps avoids that.
 Why decay to zero: the last steps then make ever smaller moves, so the weights settle instead of
-bouncing around a minimum. BERT pretrained and fine-tuned with exactly this shape (Devlin et al.,
-2019, appendix A), and so do pretraining (``training.py``), fine-tuning (``finetuning.py``) and
+bouncing around a minimum. BERT pretrained with this shape (Devlin et al.,
+2019, appendix A.2: warm-up, then linear decay; Google's code decays from step 0 and lets the warm-up
+override the first steps, where this one starts the decay when the warm-up ends, as transformers'
+``get_linear_schedule_with_warmup`` does), and its released fine-tuning code used it too, and so do pretraining (``training.py``), fine-tuning (``finetuning.py``) and
 MiniLM's masked-LM training (``minilm_mlm.py``) here.
 
 The schedule is a multiplier of the peak learning rate, handed to torch's own

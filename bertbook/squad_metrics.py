@@ -2,7 +2,7 @@
 
 The official ``evaluate-v1.1.py`` lower-cases both answers, removes punctuation, the articles
 "a", "an", "the" and extra white space, then scores a prediction against *each* gold answer (a
-SQuAD dev question has three, from different annotators) and keeps the best: exact match is 0 or 1,
+SQuAD dev question usually has three or more, from different annotators) and keeps the best: exact match is 0 or 1,
 F1 is the harmonic mean of precision and recall over the bag of words the two answers share.
 The dataset's score is the mean over questions, times 100.
 """

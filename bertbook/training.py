@@ -79,7 +79,8 @@ class TrainingArguments:
         masked_lm_prob: share of the tokens masked
         max_predictions_per_seq: at most this many masked tokens per example
         whole_word_masking: mask all pieces of a word together
-        dynamic_masking: off: mask once (Google's static masks) instead of afresh every epoch (RoBERTa)
+        dynamic_masking: off: mask once and reuse the masks every epoch (static, like Google's, which
+            made ``dupe_factor`` = 10 static copies with different masks) instead of afresh every epoch (RoBERTa)
         resample_pairs: off: keep the A/B sentence pairs of epoch 0 instead of building new ones (and
             their masks) every epoch
         eval_fraction: share of every document held out for evaluation (its last sentences)
