@@ -85,10 +85,17 @@ def test_a_copied_top_answer_is_marked():
     assert copied_from_sentence("Paris is the capital of [MASK].", "Paris")
     assert not copied_from_sentence("Paris is the capital of [MASK].", "france")
     assert not copied_from_sentence("The [MASK] barked.", "mask")
-    w = FillMaskWidget("The [MASK] said the [MASK] word.")
-    for preds, copied in zip(w.predictions, w.copied):
-        assert copied == copied_from_sentence(w.text.value, preds[0][0])
-        assert ("copied" in w.listing.value) >= copied
+    assert copied_from_sentence("I said hello.", "##said") and not copied_from_sentence("I said hello.", ".")
+    seen = []
+    for text in ("Paris is the capital of [MASK].", "I drank a cup of [MASK] this morning.", "The [MASK] said the [MASK] word."):
+        w = FillMaskWidget(text)
+        words = set(text.lower().replace("[mask]", " ").replace(".", " ").split())     # the sentence's own words
+        expected = [preds[0][0].lower().lstrip("#") in words for preds in w.predictions]
+        assert w.copied == expected, (text, [p[0] for p in w.predictions])
+        assert w.listing.value.count("bertbook-fillmask-copied") == sum(expected)   # one mark per copied gap
+        seen += expected
+    # both cases met: the shipped model copies "paris" into the capital's gap (lesson 7 quotes it), not the cup's
+    assert any(seen) and not all(seen), seen
 
 
 def test_logit_lens_strip_title_fits_for_the_tiny_model():

@@ -38,7 +38,11 @@ def test_shipped_model_files(task):
     head = {"snli": "classifier.weight", "wnut17": "classifier.weight", "squad": "qa_outputs.weight"}[task]
     assert head in tensors and not any("embeddings" in k for k in tensors)
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert set(metrics["validation"]) and metrics["recipe"]["train_layers"] <= 4
+    expected = {"snli": {"validation_accuracy"}, "squad": {"validation_exact_match", "validation_f1"},
+                "wnut17": {"validation_precision", "validation_recall", "validation_f1"}}[task]
+    assert set(metrics["validation"]) == expected and metrics["recipe"]["train_layers"] <= 4
+    scale = 100 if task == "squad" else 1                        # SQuAD's official script reports percentages
+    assert all(0 < v <= scale for v in metrics["validation"].values()), metrics["validation"]
     readme = (folder / "README.md").read_text()
     assert "python -m bertbook.task_training train " + task in readme and "all-MiniLM-L6-v2" in readme
 
