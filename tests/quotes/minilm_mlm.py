@@ -274,17 +274,17 @@ QUOTES = [
     Quote(MODEL_README, "Runs 2 to 6 read {n:,} sentences: the everyday part about\n  {e:.1f} times over, the books' part {b:.1f} times",
           n=sentences_read, e=lambda: register_sentences_read(everyday=True) / pool(RUN2, "everyday")(),
           b=lambda: register_sentences_read(everyday=False) / pool(RUN2, "books")()),
-    Quote(MODEL_README, "(run 6: 13; {b:,}\n  training sentences of 8 to 64 tokens", b=same(*(pool(path, "books") for path in RUNS_2_TO_8))),
-    Quote(MODEL_README, "(run 6: 51; {e2:,} sentences of 6 to 64 tokens; {e4:,} in run 4, {e5:,} in run 5 and\n  {e6:,} in run 6",
+    Quote(MODEL_README, "(run 6: {b6}; {b:,}\n  training sentences of 8 to 64 tokens", b6=books_per_batch(RUN6),
+          b=same(*(pool(path, "books") for path in RUNS_2_TO_8))),
+    Quote(MODEL_README, "(run 6: {x6}; {e2:,} sentences of 6 to 64 tokens; {e4:,} in run 4, {e5:,} in run 5 and\n  {e6:,} in run 6",
           e2=same(pool(RUN2, "everyday"), pool(RUN3, "everyday")), e4=pool(RUN4, "everyday"), e5=pool(RUN5, "everyday"),
-          e6=pool(RUN6, "everyday")),
+          e6=pool(RUN6, "everyday"), x6=lambda: json_value(RUN6, "batch_size")() - books_per_batch(RUN6)()),
     # the seventh run, not shipped
     Quote(MODEL_README, "(`--seed {seed}`),\nfor {s:,} steps (`run7_not_shipped.json`", seed=json_value(RUN7, "seed"), s=json_value(RUN7, "steps")),
     Quote(MODEL_README, "and back to {s:,} at step 1,300 (a misread\nclock), so between steps 1,100 and 1,300 its learning rate fell a "
                         "little faster than a straight {s:,}-step\nschedule's", s=json_value(RUN7, "steps")),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**, at about\n{r:.1f} of the 2 cores "
-                        "(load average 2 to 4: one 8-minute test", h=hours(RUN7), c=hours(RUN7, "cpu_s"),
-          r=lambda: json_value(RUN7, "cpu_s")() / json_value(RUN7, "wall_clock_s")()),
+                        "(load average {lo:.0f} to {hi:.0f}: one 8-minute test", **training_time(RUN7)),
     Quote(MODEL_README, "It offered {b:,} training sentences from the\nbooks and {e:,} everyday ones",
           b=json_value(RUN7, "training_sentences", "books"), e=json_value(RUN7, "training_sentences", "everyday")),
     Quote(MODEL_README, "(the mean of the four by {d7:.3f}, run 6's by\n{d6:.3f}): it kept step {s:,}, {w}, where the mean of the "
@@ -310,8 +310,7 @@ QUOTES = [
     Quote(MODEL_README, "(`--seed {seed}`;\n`run8_not_shipped.json`", seed=json_value(RUN8, "seed")),
     Quote(MODEL_README, "set to\n{s:,} at step 700", s=json_value(RUN8, "steps")),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n**{c:.1f} h of CPU time**, at about {r:.1f} of the 2 cores "
-                        "(load average 1.9 to 2.2", h=hours(RUN8), c=hours(RUN8, "cpu_s"),
-          r=lambda: json_value(RUN8, "cpu_s")() / json_value(RUN8, "wall_clock_s")()),
+                        "(load average {lo:.1f} to {hi:.1f}", **training_time(RUN8)),
     Quote(MODEL_README, "It offered {b:,} training sentences from the books\nand {e:,} everyday ones (run 7: {e7:,})",
           b=json_value(RUN8, "training_sentences", "books"), e=json_value(RUN8, "training_sentences", "everyday"),
           e7=json_value(RUN7, "training_sentences", "everyday")),
