@@ -109,6 +109,16 @@ def sentences_read(*later):
     return total("steps", RUN2, RUN3, RUN4, RUN5, RUN6, *later)() * json_value(RUN6, "batch_size")()
 
 
+def step_at(path, index):
+    """The step of a run's ``index``-th held-out evaluation (0: its start), for prose such as "after 500 steps"."""
+    return json_value(path, "history", index, "step")
+
+
+def steps_between(path, first, last=-1):
+    """How many steps lie between two of a run's held-out evaluations ("its last 1,000 steps")."""
+    return lambda: step_at(path, last)() - step_at(path, first)()
+
+
 def kept_steps(*paths):
     """The steps behind a run's kept weights, summed along a line of runs: each run went on from the step the one
     before kept (its best_step), so the steps after it are not in the weights that followed."""

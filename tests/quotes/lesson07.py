@@ -8,7 +8,8 @@ from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, RUN10, RUN10_CAR
                                  RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8,
                                  RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, gain, hours, kept, kept_record,
                                  kept_steps, passed_start, same, second, second_sum, sentences_read, sgd_held_out,
-                                 source_share, start_and_kept, third, third_sum, total, weights_read)
+                                 source_share, start_and_kept, step_at, steps_between, third, third_sum, total,
+                                 weights_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 
@@ -189,13 +190,13 @@ QUOTES = [
           ec=hist(-1, "everyday_content", "mask_accuracy", RUN3), nc=hist(-1, "novels_content", "mask_accuracy", RUN3),
           e=hist(-1, "everyday", "mask_accuracy", RUN3), n=hist(-1, "novels", "mask_accuracy", RUN3)),
     Quote(L7, "the\nrule and {steps:,} more steps", steps=json_value(RUN3, "steps")),
-    Quote(L7, "(content words on everyday\ntext: {a:.3f} at its start, {b:.3f} after 500 steps); the score was nearly back by "
-              "step 2,000 ({c:.3f})", a=hist(0, "everyday_content", "mask_accuracy", RUN4),
+    Quote(L7, "(content words on everyday\ntext: {a:.3f} at its start, {b:.3f} after {s1:,} steps); the score was nearly back by "
+              "step {s4:,} ({c:.3f})", a=hist(0, "everyday_content", "mask_accuracy", RUN4), s1=step_at(RUN4, 1), s4=step_at(RUN4, 4),
           b=hist(1, "everyday_content", "mask_accuracy", RUN4), c=hist(4, "everyday_content", "mask_accuracy", RUN4)),
     Quote(L7, "content-word top-1 {ec:.3f} on everyday text and {nc:.3f} on the novels, and {e:.3f} and {n:.3f} with BERT's\n"
               "blanks", ec=hist(-1, "everyday_content", "mask_accuracy", RUN4), nc=hist(-1, "novels_content", "mask_accuracy", RUN4),
           e=hist(-1, "everyday", "mask_accuracy", RUN4), n=hist(-1, "novels", "mask_accuracy", RUN4)),
-    Quote(L7, "It did not quite ({a:.3f} at its start, {b:.3f} after 500 steps)",
+    Quote(L7, "It did not quite ({a:.3f} at its start, {b:.3f} after {s1:,} steps)", s1=step_at(RUN5, 1),
           a=hist(0, "everyday_content", "mask_accuracy", RUN5), b=hist(1, "everyday_content", "mask_accuracy", RUN5)),
     Quote(L7, "at step {s:,}, the weights it kept, content-word top-1 {ec:.3f} on everyday text\nand {nc:.3f} on the novels, "
               "and {e:.3f} and {n:.3f} with BERT's blanks", s=json_value(RUN5, "best_step"),
@@ -205,12 +206,12 @@ QUOTES = [
           share=json_value(RUN6, "everyday_share")),
     Quote(L7, "went on from the fifth's weights at the same rate with {share:.0%} of each\nbatch everyday English instead of "
               "{before:.0%}", share=json_value(RUN6, "everyday_share"), before=json_value(RUN5, "everyday_share")),
-    Quote(L7, "The warm-up dip came again ({a:.3f} at its start, {b:.3f} after 500 steps), the mean of the four columns\n"
+    Quote(L7, "The warm-up dip came again ({a:.3f} at its start, {b:.3f} after {s1:,} steps), the mean of the four columns\n"
               "passed its start only at step {up:,}, and the weights it kept, step {s:,}, are only a little above\n"
               "where it started: content-word top-1 {ec:.3f} on everyday text, while the novels' content words went\n"
               "down, from {nc0:.3f} to {nc:.3f} (within this column's noise: neighbouring evaluations of the run differ by up\nto "
               "{jump:.3f}); with BERT's blanks {e:.3f} and {n:.3f}.",
-          jump=lambda: largest_move(RUN6, "novels_content"),
+          jump=lambda: largest_move(RUN6, "novels_content"), s1=step_at(RUN6, 1),
           a=hist(0, "everyday_content", "mask_accuracy", RUN6), b=hist(1, "everyday_content", "mask_accuracy", RUN6),
           up=passed_start(RUN6), s=json_value(RUN6, "best_step"), ec=kept("everyday_content", "mask_accuracy", RUN6),
           nc0=hist(0, "novels_content", "mask_accuracy", RUN6), nc=kept("novels_content", "mask_accuracy", RUN6),
@@ -266,7 +267,7 @@ QUOTES = [
           s10=json_value(RUN10, "everyday_share"),
           s11=lambda: (json_value(RUN11, "everyday_share")()
                        if json_value(RUN11, "source_alpha")() == json_value(RUN10, "source_alpha")() else "(another mix)")),
-    Quote(L7, "last 1,000 steps had moved everyday top-1 by\n{d:.3f})",
+    Quote(L7, "last {span:,} steps had moved everyday top-1 by\n{d:.3f})", span=steps_between(RUN2, -5),
           d=lambda: json_value(RUN2, "history", -1, "everyday", "mask_accuracy")()
           - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
     Quote(L7, "the hours each run took ({h2:.1f}, {h3:.1f}, {h4:.1f}, {h5:.1f} and\n{h6:.1f} for runs 2 to 6, {h9:.1f}, "

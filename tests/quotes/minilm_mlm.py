@@ -8,8 +8,8 @@ from quotes._minilm_runs import (BEFORE, CARD, METRICS, PLAIN_TEXT, RUN10, RUN10
                                  RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8,
                                  RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, cloze_gain, gain, held_out_files,
                                  hours, kept, kept_record, kept_steps, passed_start, same, second, second_sum,
-                                 sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, third,
-                                 third_sum, total, weights_read)
+                                 sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, step_at,
+                                 steps_between, third, third_sum, total, weights_read)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
@@ -178,10 +178,10 @@ QUOTES = [
           hl=same(lr_text(RUN5, "head_lr"), lr_text(RUN6, "head_lr"))),
     Quote(MODEL_README, "Run 5 against run 4:** one change, half the peak learning rate ({lr}), for {s:,} more steps",
           lr=lr_text(RUN5, "lr"), s=json_value(RUN5, "steps")),
-    Quote(MODEL_README, "top-1 {a:.3f} at its start, {b:.3f} after 500 steps: a drop of {d5:.3f}, against {d4:.3f} in run 4),\n"
+    Quote(MODEL_README, "top-1 {a:.3f} at its start, {b:.3f} after {s1:,} steps: a drop of {d5:.3f}, against {d4:.3f} in run 4),\n"
                         "  and it took until step {up:,} to pass its start again",
           a=json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy"),
-          b=json_value(RUN5, "history", 1, "everyday_content", "mask_accuracy"),
+          b=json_value(RUN5, "history", 1, "everyday_content", "mask_accuracy"), s1=step_at(RUN5, 1),
           d5=lambda: json_value(RUN5, "history", 0, "everyday_content", "mask_accuracy")()
           - json_value(RUN5, "history", 1, "everyday_content", "mask_accuracy")(),
           d4=lambda: json_value(RUN4, "history", 0, "everyday_content", "mask_accuracy")()
@@ -245,17 +245,18 @@ QUOTES = [
           nc0=json_value(RUN4, "history", 0, "novels_content", "mask_accuracy"), nc=last("novels_content", "mask_accuracy", RUN4),
           e0=json_value(RUN4, "history", 0, "everyday", "mask_accuracy"), e=last("everyday", "mask_accuracy", RUN4),
           n0=json_value(RUN4, "history", 0, "novels", "mask_accuracy"), n=last("novels", "mask_accuracy", RUN4)),
-    Quote(MODEL_README, "(run 2's last\n  1,000 steps moved everyday top-1 with BERT's blanks by only {d:.3f})",
-          d=lambda: last("everyday", "mask_accuracy", RUN2)() - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")()),
+    Quote(MODEL_README, "(run 2's last\n  {span:,} steps moved everyday top-1 with BERT's blanks by only {d:.3f})",
+          d=lambda: last("everyday", "mask_accuracy", RUN2)() - json_value(RUN2, "history", -5, "everyday", "mask_accuracy")(),
+          span=steps_between(RUN2, -5)),
     Quote(MODEL_README, "Run 6 against run 5:** one change, {share:.0%} of each batch everyday English instead of {before:.0%}, for\n"
                         "  {s:,} more steps at run 5's rate", share=json_value(RUN6, "everyday_share"),
           before=json_value(RUN5, "everyday_share"), s=json_value(RUN6, "steps")),
-    Quote(MODEL_README, "(everyday content-word top-1 {a:.3f} at its start, {b:.3f} after 500 steps: a drop of\n  {d:.3f}), and the "
+    Quote(MODEL_README, "(everyday content-word top-1 {a:.3f} at its start, {b:.3f} after {s1:,} steps: a drop of\n  {d:.3f}), and the "
                         "mean of the four held-out scores passed its start only at step {up:,}. The weights it\n  kept (step {s:,}) "
                         "are above run 5's by {m:.3f} in that mean: everyday content words {ec0:.3f} to\n  {ec:.3f} and BERT's blanks "
                         "{e0:.3f} to {e:.3f}, while the novels' content words went from {nc0:.3f} to\n  {nc:.3f}",
           a=json_value(RUN6, "history", 0, "everyday_content", "mask_accuracy"),
-          b=json_value(RUN6, "history", 1, "everyday_content", "mask_accuracy"),
+          b=json_value(RUN6, "history", 1, "everyday_content", "mask_accuracy"), s1=step_at(RUN6, 1),
           d=lambda: json_value(RUN6, "history", 0, "everyday_content", "mask_accuracy")()
           - json_value(RUN6, "history", 1, "everyday_content", "mask_accuracy")(),
           up=passed_start(RUN6), s=json_value(RUN6, "best_step"),
