@@ -158,6 +158,30 @@ def test_the_second_cloze_set_record_holds():
     assert both["run10"]["novels"] >= both["run6"]["novels"] - 1
 
 
+def test_every_run_record_names_the_run_it_continued():
+    """The records' ``continues`` fields (which the prose registry follows to count the runs behind the shipped
+    weights) lead from every run back to the novels-only run without a missing file or a circle, and the shipped
+    weights' line is the one the model's README tells: runs 2 to 6, then 9 and 10 (not 7 or 8), then the later runs."""
+    records = {p.name: json.loads(p.read_text()) for p in HEAD_DIR.glob("*.json")}
+    runs = {name: r for name, r in records.items() if isinstance(r, dict) and "history" in r and "init" in r}
+    assert len(runs) >= 10, sorted(runs)
+    for name, record in runs.items():
+        assert record.get("continues") in records, (name, record.get("continues"))
+        seen, at = [], name
+        while at != "novels_run.json":
+            assert at not in seen, f"'continues' goes round in a circle: {seen + [at]}"
+            seen.append(at)
+            at = records[at]["continues"]
+    line, at = [], "metrics.json"
+    while at != "novels_run.json":
+        line.insert(0, at)
+        at = records[at]["continues"]
+    assert "run7_not_shipped.json" not in line and "run8_not_shipped.json" not in line
+    assert line[:5] == ["everyday_run.json", "content_run.json", "more_steps_run.json", "half_lr_run.json",
+                        "everyday_80_run.json"], line
+    assert line[5:7] == ["run9_not_shipped.json", "more_books_run.json"], line
+
+
 def _normalised(text):
     """Lower case, punctuation to spaces, one space between words (so "bus." matches "bus ?")."""
     return " ".join(re.sub(r"[^\w']+", " ", text.lower()).split())

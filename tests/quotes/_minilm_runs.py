@@ -20,6 +20,8 @@ RUN3_CARD = FOLDER + "card_content_words.json"
 RUN2 = FOLDER + "everyday_run.json"                  # run 2: everyday English, BERT's blanks
 RUN2_CARD = FOLDER + "card_everyday_bert_masks.json"
 BEFORE = FOLDER + "card_novels_only.json"            # run 1: the novels only
+RUN1 = "novels_run.json"
+NUMBER_WORDS = {6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
 RUN7 = FOLDER + "run7_not_shipped.json"              # run 7: run 6's settings, 6,000 more steps; not shipped
 RUN7_CARD = FOLDER + "card_run7_not_shipped.json"
 RUN8 = FOLDER + "run8_not_shipped.json"              # run 8: run 6's settings, a quarter of the SGD dialogues; not shipped
@@ -28,7 +30,21 @@ RUN9 = FOLDER + "run9_not_shipped.json"              # run 9: run 6's settings, 
 RUN9_CARD = FOLDER + "card_run9_not_shipped.json"
 RUN11 = METRICS                                      # run 11: run 10's weights, 70% everyday, peak lr 1e-4, 8,000 steps
 RUN11_CARD = CARD
-SHIPPED_LINE = (RUN2, RUN3, RUN4, RUN5, RUN6, RUN9, RUN10, RUN11)   # the runs that made the shipped weights after run 1
+
+
+def line_behind(path=METRICS):
+    """The runs whose kept weights the weights of ``path`` continue, oldest first and ``path`` last, from run 2 on:
+    each record names the record of the run it went on from (``continues``), back to the novels-only run 1."""
+    line = []
+    while not path.endswith(RUN1):
+        if path in line:
+            raise ValueError(f"{path}: the records' 'continues' fields go round in a circle")
+        line.insert(0, path)
+        path = FOLDER + json_value(path, "continues")()
+    return tuple(line)
+
+
+SHIPPED_LINE = line_behind()      # the runs that made the shipped weights after run 1, from the records themselves
 
 
 def on_set(which, run, register, key):

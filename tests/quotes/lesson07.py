@@ -4,11 +4,11 @@ import re
 
 from bertbook.cloze import load_cloze
 from prose_numbers import Quote, json_value, output_value
-from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, RUN10, RUN10_CARD, RUN11, RUN2, RUN2_CARD, RUN3,
-                                 RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD,
-                                 RUN9, RUN9_CARD, SHIPPED_LINE, cloze, gain, hours, kept, passed_start, same, second,
-                                 second_sum, sentences_read, sgd_held_out, source_share, start_and_kept, step_at,
-                                 steps_between, third, third_sum, weights_read)
+from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, RUN10, RUN10_CARD, RUN11, RUN2,
+                                 RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN6, RUN6_CARD, RUN7, RUN7_CARD,
+                                 RUN8, RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, gain, hours, kept,
+                                 passed_start, same, second, second_sum, sentences_read, sgd_held_out, source_share,
+                                 start_and_kept, step_at, steps_between, third, third_sum, weights_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 
@@ -224,7 +224,7 @@ QUOTES = [
     Quote(L7, "for {h:.1f} hours on a shared 2-core CPU in the {k} runs that made these weights after the first (runs 2 to 6, "
               "9, 10 and 11). The steps behind these weights read {n:,} sentences (the runs read {all:,}: each went on from "
               "the step its held-out rule kept, not from its last;",
-          h=lambda: sum(hours(path)() for path in SHIPPED_LINE), k=lambda: {8: "eight"}.get(len(SHIPPED_LINE), "(not eight)"),
+          h=lambda: sum(hours(path)() for path in SHIPPED_LINE), k=lambda: NUMBER_WORDS.get(len(SHIPPED_LINE), "(another count)"),
           n=weights_read(*SHIPPED_LINE), all=lambda: sentences_read(RUN9, RUN10, RUN11)),
     Quote(L7, "Scale still\nmatters**: {n:,} sentences on a CPU", n=weights_read(*SHIPPED_LINE)),
     Quote(L7, "only {h:.1f} hours of MLM training on a CPU came after (the first, novels-only run\nincluded)",

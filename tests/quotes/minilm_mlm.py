@@ -4,12 +4,12 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from bertbook.cloze import SECOND_SET_FILE, THIRD_SET_FILE, load_cloze
 from prose_numbers import Quote, json_value
-from quotes._minilm_runs import (BEFORE, CARD, METRICS, PLAIN_TEXT, RUN10, RUN10_CARD, RUN11, RUN11_CARD, RUN2, RUN2_CARD, RUN3,
-                                 RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8,
-                                 RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, cloze_gain, gain, held_out_files,
-                                 hours, kept, kept_record, kept_steps, passed_start, same, second, second_sum,
-                                 sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, step_at,
-                                 steps_between, third, third_sum, total, weights_read)
+from quotes._minilm_runs import (BEFORE, CARD, METRICS, NUMBER_WORDS, PLAIN_TEXT, RUN10, RUN10_CARD, RUN11,
+                                 RUN11_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN5_CARD, RUN6,
+                                 RUN6_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze,
+                                 cloze_gain, gain, held_out_files, hours, kept, kept_record, kept_steps, passed_start,
+                                 same, second, second_sum, sentences_read, sgd_held_out, source_share, source_sizes,
+                                 start_and_kept, step_at, steps_between, third, third_sum, total, weights_read)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
@@ -160,7 +160,7 @@ QUOTES = [
     Quote(README, "--everyday-share {share} --content-words {cw} --source-alpha {a}`, {h:.1f} h on a shared 2-core CPU in {k} runs",
           share=json_value(METRICS, "everyday_share"), cw=json_value(METRICS, "content_words"), a=json_value(METRICS, "source_alpha"),
           h=lambda: total("wall_clock_s", *SHIPPED_LINE)() / 3600,
-          k=lambda: {8: "eight"}.get(len(SHIPPED_LINE), "(not eight)")),
+          k=lambda: NUMBER_WORDS.get(len(SHIPPED_LINE), "(another count)")),
     Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and\n   **{c:.1f} h of CPU time**, at about {r:.1f} of the "
                         "2 cores", h=hours(RUN3), c=hours(RUN3, "cpu_s"),
           r=lambda: json_value(RUN3, "cpu_s")() / json_value(RUN3, "wall_clock_s")()),
