@@ -27,7 +27,7 @@ SECOND_SET_FILE = DATA_DIR / "cloze" / "second_set.tsv"
 # the next decision: run 11 against run 10 (data/cloze/README.md; it chose run 11).
 THIRD_SET_FILE = DATA_DIR / "cloze" / "third_set.tsv"
 # A fourth (25 novel-style, 50 everyday), written and committed with its rule before any model answered it, for
-# one decision: whether run 12 (a long run from run 11's weights) replaces run 11 (data/cloze/README.md).
+# one decision: whether run 12 (a long run from run 11's weights) replaces run 11 (data/cloze/README.md; it did not).
 FOURTH_SET_FILE = DATA_DIR / "cloze" / "fourth_set.tsv"
 
 

@@ -28,6 +28,8 @@ RUN8 = FOLDER + "run8_not_shipped.json"              # run 8: run 6's settings, 
 RUN8_CARD = FOLDER + "card_run8_not_shipped.json"
 RUN9 = FOLDER + "run9_not_shipped.json"              # run 9: run 6's settings, everyday sources by size ** 0.3; not shipped
 RUN9_CARD = FOLDER + "card_run9_not_shipped.json"
+RUN12 = FOLDER + "run12_not_shipped.json"             # run 12: run 11's weights and settings, 14,000 steps; not shipped
+RUN12_CARD = FOLDER + "card_run12_not_shipped.json"
 RUN11 = METRICS                                      # run 11: run 10's weights, 70% everyday, peak lr 1e-4, 8,000 steps
 RUN11_CARD = CARD
 
@@ -188,3 +190,13 @@ def source_share(path, *sources):
         shares = source_shares(source_sizes(record["seed"]), record.get("source_alpha", 1.0))
         return 100 * sum(shares[s] for s in sources)
     return value
+
+
+def fourth(run, register, key):
+    """A run's counts on the fourth cloze set ("run12", "run11"), as run 12's record stores them."""
+    return json_value(RUN12, "fourth_cloze_set", run, register, key)
+
+
+def fourth_sum(run, register):
+    """A run's right-first plus top-5 count on the fourth cloze set: what its rule compares."""
+    return lambda: fourth(run, register, "top1")() + fourth(run, register, "top5")()

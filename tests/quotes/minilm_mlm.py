@@ -5,12 +5,12 @@ follows."""
 from bertbook.cloze import SECOND_SET_FILE, THIRD_SET_FILE, load_cloze
 from prose_numbers import Quote, json_value
 from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, PLAIN_TEXT, RUN1, RUN10, RUN10_CARD,
-                                 RUN11, RUN11_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5,
-                                 RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9, RUN9_CARD,
-                                 SHIPPED_LINE, cloze, cloze_gain, gain, held_out_files, hours, kept, kept_record,
-                                 kept_steps, passed_start, same, second, second_sum, sentences_read, sgd_held_out,
-                                 source_share, source_sizes, start_and_kept, step_at, steps_between, third, third_sum,
-                                 total, weights_read)
+                                 RUN11, RUN11_CARD, RUN12, RUN12_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4,
+                                 RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9,
+                                 RUN9_CARD, SHIPPED_LINE, cloze, cloze_gain, fourth, fourth_sum, gain, held_out_files,
+                                 hours, kept, kept_record, kept_steps, passed_start, same, second, second_sum,
+                                 sentences_read, sgd_held_out, source_share, source_sizes, start_and_kept, step_at,
+                                 steps_between, third, third_sum, total, weights_read)
 
 MODEL_README = "data/pretrained/minilm-mlm/README.md"
 README = "README.md"
@@ -509,4 +509,49 @@ QUOTES = [
           **RUN11_ON_SECOND_SET),
     Quote(CLOZE_README, "run 11: its kept weights (step {s:,} of\n{n:,}, chosen by its held-out evaluations)",
           s=json_value(RUN11, "best_step"), n=json_value(RUN11, "steps")),
+    # the twelfth run: one long run from run 11's weights, decided by the fourth cloze set
+    Quote(MODEL_README, "11's kept weights and settings (flatter everyday mix, {e:.0%} everyday, peak lr {lr}, head {hlr}), {s:,} steps\n"
+                        "in one schedule, a new shuffle (`--seed {seed}`).",
+          e=json_value(RUN12, "everyday_share"), lr=lr_text(RUN12, "lr"), hlr=lr_text(RUN12, "head_lr"),
+          s=json_value(RUN12, "steps"), seed=json_value(RUN12, "seed")),
+    Quote(MODEL_README, "(AMD EPYC, AVX2, float32), {s:,} steps set before it started. It spanned two sessions",
+          s=json_value(RUN12, "steps")),
+    Quote(MODEL_README, "Wall-clock **{h:.1f} h** of training loop and **{c:.1f} h of CPU time**,\nat about {r:.1f} of the 2 cores.",
+          h=hours(RUN12), c=hours(RUN12, "cpu_s"), r=lambda: json_value(RUN12, "cpu_s")() / json_value(RUN12, "wall_clock_s")()),
+    Quote(MODEL_README, "It offered {b:,} training sentences from the books and\n{e:,} everyday ones.",
+          b=pool(RUN12, "books"), e=pool(RUN12, "everyday")),
+    *[Quote(MODEL_README, TABLE_ROW, **table_row(RUN12, i)) for i in range(29)],
+    Quote(MODEL_README, "The mean of the four top-1 scores fell from {m0:.4f} to {low:.4f} (step {s:,})",
+          m0=json_value(RUN12, "history", 0, "mask_accuracy"),
+          low=lambda: min(r["mask_accuracy"] for r in json_value(RUN12, "history")()[1:]),
+          s=lambda: min(json_value(RUN12, "history")()[1:], key=lambda r: r["mask_accuracy"])["step"]),
+    Quote(MODEL_README, "It kept step {s:,}, where that mean is {m:.4f} (everyday content words {ec0:.3f} to {ec:.3f}, BERT's blanks "
+                        "{e0:.3f} to {e:.3f}; novels' content words {nc0:.3f} to {nc:.3f}, BERT's blanks {n0:.3f} to {n:.3f}).",
+          s=json_value(RUN12, "best_step"), m=lambda: kept_record(RUN12)["mask_accuracy"], **start_and_kept(RUN12)),
+    Quote(MODEL_README, "a fourth set ({nn} novel-style, {en}\neveryday sentences",
+          nn=fourth("run12", "novels", "n"), en=fourth("run12", "everyday", "n")),
+    *[Quote(path, f"| {label} | {{e1}} of {{en}} | {{e5}} of {{en}} | {{n1}} of {{nn}} | {{n5}} of {{nn}} |",
+            e1=fourth(run, "everyday", "top1"), e5=fourth(run, "everyday", "top5"), en=fourth(run, "everyday", "n"),
+            n1=fourth(run, "novels", "top1"), n5=fourth(run, "novels", "top5"), nn=fourth(run, "novels", "n"))
+      for label, run in (("run 12", "run12"), ("run 11", "run11")) for path in (MODEL_README, CLOZE_README)],
+    Quote(MODEL_README, "Everyday {a} against {b} (at least {need_e} needed), novel-style {c} against {d} (at least {need_n} needed)",
+          a=fourth_sum("run12", "everyday"), b=fourth_sum("run11", "everyday"), c=fourth_sum("run12", "novels"),
+          d=fourth_sum("run11", "novels"), need_e=lambda: fourth_sum("run11", "everyday")() + 2,
+          need_n=lambda: fourth_sum("run11", "novels")() - 1),
+    Quote(CLOZE_README, "Everyday {a} against {b} (at least {need_e} needed), novel-style {c} against {d} (at least {need_n} needed): the\n"
+                        "everyday condition does not hold",
+          a=fourth_sum("run12", "everyday"), b=fourth_sum("run11", "everyday"), c=fourth_sum("run12", "novels"),
+          d=fourth_sum("run11", "novels"), need_e=lambda: fourth_sum("run11", "everyday")() + 2,
+          need_n=lambda: fourth_sum("run11", "novels")() - 1),
+    Quote(MODEL_README, "On the first cloze set run 12 has {a1} of {n} everyday sentences right first and\n{a5} of {n} in the top 5\n"
+                        "(run 11: {b1} and {b5}), novel-style {c1} and {c5} of {m} (run 11: {d1} and {d5})",
+          a1=cloze(RUN12_CARD, "everyday", "top1"), a5=cloze(RUN12_CARD, "everyday", "top5"), n=cloze(RUN12_CARD, "everyday", "n"),
+          b1=cloze(CARD, "everyday", "top1"), b5=cloze(CARD, "everyday", "top5"),
+          c1=cloze(RUN12_CARD, "novels", "top1"), c5=cloze(RUN12_CARD, "novels", "top5"), m=cloze(RUN12_CARD, "novels", "n"),
+          d1=cloze(CARD, "novels", "top1"), d5=cloze(CARD, "novels", "top5")),
+    Quote(MODEL_README, "(run 11: the mean of the four top-1 scores fell {m0:.4f} to {low:.4f} by step {s:,}\nand passed its start only at "
+                        "step {p:,} of {n:,})", m0=json_value(RUN11, "history", 0, "mask_accuracy"),
+          low=lambda: min(r["mask_accuracy"] for r in json_value(RUN11, "history")()),
+          s=lambda: min(json_value(RUN11, "history")(), key=lambda r: r["mask_accuracy"])["step"], p=passed_start(RUN11),
+          n=json_value(RUN11, "steps")),
 ]
