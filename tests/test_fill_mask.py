@@ -165,6 +165,7 @@ def test_every_run_record_names_the_run_it_continued():
     records = {p.name: json.loads(p.read_text()) for p in HEAD_DIR.glob("*.json")}
     runs = {name: r for name, r in records.items() if isinstance(r, dict) and "history" in r and "init" in r}
     assert len(runs) >= 10, sorted(runs)
+    chains = {}
     for name, record in runs.items():
         assert record.get("continues") in records, (name, record.get("continues"))
         seen, at = [], name
@@ -172,10 +173,8 @@ def test_every_run_record_names_the_run_it_continued():
             assert at not in seen, f"'continues' goes round in a circle: {seen + [at]}"
             seen.append(at)
             at = records[at]["continues"]
-    line, at = [], "metrics.json"
-    while at != "novels_run.json":
-        line.insert(0, at)
-        at = records[at]["continues"]
+        chains[name] = seen
+    line = chains["metrics.json"][::-1]
     assert "run7_not_shipped.json" not in line and "run8_not_shipped.json" not in line
     assert line[:5] == ["everyday_run.json", "content_run.json", "more_steps_run.json", "half_lr_run.json",
                         "everyday_80_run.json"], line

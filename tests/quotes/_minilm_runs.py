@@ -21,7 +21,8 @@ RUN2 = FOLDER + "everyday_run.json"                  # run 2: everyday English, 
 RUN2_CARD = FOLDER + "card_everyday_bert_masks.json"
 BEFORE = FOLDER + "card_novels_only.json"            # run 1: the novels only
 RUN1 = "novels_run.json"
-NUMBER_WORDS = {6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+NUMBER_WORDS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                10: "ten", 11: "eleven", 12: "twelve"}
 RUN7 = FOLDER + "run7_not_shipped.json"              # run 7: run 6's settings, 6,000 more steps; not shipped
 RUN7_CARD = FOLDER + "card_run7_not_shipped.json"
 RUN8 = FOLDER + "run8_not_shipped.json"              # run 8: run 6's settings, a quarter of the SGD dialogues; not shipped
@@ -49,14 +50,15 @@ def line_behind(path=METRICS):
 SHIPPED_LINE = line_behind()      # the runs that made the shipped weights after run 1, from the records themselves
 
 
-def on_set(which, run, register, key):
-    """A run's counts on the ``which`` ("second", "third") cloze set, as the shipped record stores them."""
-    return json_value(METRICS, f"{which}_cloze_set", run, register, key)
+def on_set(which, run, register, key, path=METRICS):
+    """A run's counts on the ``which`` ("second", "third", "fourth") cloze set, as the record at ``path`` stores them
+    (the shipped record, or run 12's for the fourth set)."""
+    return json_value(path, f"{which}_cloze_set", run, register, key)
 
 
-def set_sum(which, run, register):
+def set_sum(which, run, register, path=METRICS):
     """A run's right-first plus top-5 count on the ``which`` cloze set: what that set's rule compares."""
-    return lambda: on_set(which, run, register, "top1")() + on_set(which, run, register, "top5")()
+    return lambda: on_set(which, run, register, "top1", path)() + on_set(which, run, register, "top5", path)()
 
 
 second, third = functools.partial(on_set, "second"), functools.partial(on_set, "third")     # runs 10, 6, 1, 11 / 11, 10
@@ -192,11 +194,6 @@ def source_share(path, *sources):
     return value
 
 
-def fourth(run, register, key):
-    """A run's counts on the fourth cloze set ("run12", "run11"), as run 12's record stores them."""
-    return json_value(RUN12, "fourth_cloze_set", run, register, key)
 
-
-def fourth_sum(run, register):
-    """A run's right-first plus top-5 count on the fourth cloze set: what its rule compares."""
-    return lambda: fourth(run, register, "top1")() + fourth(run, register, "top5")()
+fourth = functools.partial(on_set, "fourth", path=RUN12)                                      # runs 12, 11
+fourth_sum = functools.partial(set_sum, "fourth", path=RUN12)

@@ -27,7 +27,7 @@ RANDOM_DROP = out("9c4a3e87", r"random word\s+([\d.]+)")
 
 
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth"}
-NUMBERS = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+NUMBERS = NUMBER_WORDS
 
 DEMOS = "60ea56b2"                          # fill_mask's demos: the tester's six sentences, then the novel-style three
 CUP, PARIS = "I drank a cup of [MASK] this morning.", "Paris is the capital of [MASK]."
