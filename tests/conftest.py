@@ -6,6 +6,12 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")            # nothing may reach the network
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# `python -m pytest` runs the suite in pytest-xdist workers (pyproject's addopts: -n 2 --dist loadfile).
+# Two workers, each with torch's default of one thread per core, ask for twice the cores there are, and
+# the threads then wait on each other: give each worker, and the kernels and commands it starts, its share.
+if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
+    os.environ.setdefault("OMP_NUM_THREADS",
+                          str(max(1, (os.cpu_count() or 1) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"]))))
 
 import matplotlib
 import pytest

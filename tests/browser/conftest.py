@@ -237,9 +237,12 @@ def lab_server(tmp_path_factory):
         "PYTHONUNBUFFERED": "1",
     })
     port, token = _free_port(), secrets.token_hex(16)
-    log = ARTIFACTS / "jupyter-server.log"
+    # one server per pytest-xdist worker (each runs its own browser test files), so one log each
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    stem = f"jupyter-server-{worker}" if worker else "jupyter-server"
+    log = ARTIFACTS / f"{stem}.log"
     if log.exists():
-        log.replace(ARTIFACTS / "jupyter-server.previous.log")
+        log.replace(ARTIFACTS / f"{stem}.previous.log")
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser",
            "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
            f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
