@@ -1,8 +1,9 @@
 """minilm-mlm's records, shared by the minilm_mlm and lesson07 registries (a file starting with "_" is
 not a registry): where each run's metrics and card live, and the values both quote from them."""
 import functools
+import re
 
-from prose_numbers import json_value
+from prose_numbers import ROOT, json_value
 
 FOLDER = "data/pretrained/minilm-mlm/"
 METRICS = FOLDER + "metrics.json"                    # run 11, the shipped weights (chosen by the third cloze set)
@@ -197,3 +198,40 @@ def source_share(path, *sources):
 
 fourth = functools.partial(on_set, "fourth", path=RUN12)                                      # runs 12, 11
 fourth_sum = functools.partial(set_sum, "fourth", path=RUN12)
+
+
+def pooled(register, key, *, leave_out=()):
+    """The shipped weights' count over the four cloze sets they answered (the first on the card, the others in the
+    records of their decisions), ``leave_out`` naming sets to skip ("third"); ``key`` "top1", "top5" or "n"."""
+    parts = {"first": cloze(CARD, register, key), "second": second("run11", register, key),
+             "third": third("run11", register, key), "fourth": fourth("run11", register, key)}
+    return lambda: sum(value() for name, value in parts.items() if name not in leave_out)
+
+
+# The files minilm-mlm's training text comes from: the books, the everyday files, the task sets' files (their
+# held-out parts included), as the model README's count of phrases says.
+TRAINING_TEXT_DIRS = ("data/corpus", "data/corpus_more", "data/everyday", "data/snli", "data/squad", "data/sst2")
+
+
+@functools.cache
+def _training_text() -> str:
+    """That text in lower case, every run of white space one space (a book's phrase may break across lines)."""
+    files = sorted(p for d in TRAINING_TEXT_DIRS for p in (ROOT / d).iterdir() if p.is_file() and p.suffix != ".md")
+    return re.sub(r"\s+", " ", " ".join(p.read_text(encoding="utf-8") for p in files)).lower()
+
+
+def occurrences(pattern):
+    """How many times the regular expression ``pattern`` (lower case) occurs in that text."""
+    return lambda: len(re.findall(pattern, _training_text()))
+
+
+def training_words():
+    return lambda: len(_training_text().split())
+
+
+def answers(sentence, n=3):
+    """The shipped weights' first ``n`` answers for ``sentence``, as the README lists them."""
+    def value():
+        from bertbook.fill_mask import fill_mask
+        return ", ".join(word for word, _ in fill_mask(sentence, k=n))
+    return value

@@ -4,7 +4,7 @@ the held-out scores (read from the runs' metrics). Retraining the model fails th
 follows."""
 from bertbook.cloze import SECOND_SET_FILE, THIRD_SET_FILE, load_cloze
 from prose_numbers import Quote, json_value
-from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, PLAIN_TEXT, RUN1, RUN10, RUN10_CARD,
+from quotes._minilm_runs import (answers, occurrences, pooled, training_words, BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, PLAIN_TEXT, RUN1, RUN10, RUN10_CARD,
                                  RUN11, RUN11_CARD, RUN12, RUN12_CARD, RUN2, RUN2_CARD, RUN3, RUN3_CARD, RUN4,
                                  RUN4_CARD, RUN5, RUN5_CARD, RUN6, RUN6_CARD, RUN7, RUN7_CARD, RUN8, RUN8_CARD, RUN9,
                                  RUN9_CARD, SHIPPED_LINE, cloze, cloze_gain, fourth, fourth_sum, gain, held_out_files,
@@ -554,4 +554,21 @@ QUOTES = [
           low=lambda: min(r["mask_accuracy"] for r in json_value(RUN11, "history")()),
           s=lambda: min(json_value(RUN11, "history")(), key=lambda r: r["mask_accuracy"])["step"], p=passed_start(RUN11),
           n=json_value(RUN11, "steps")),
+    # what the everyday sentences still miss
+    Quote(MODEL_README, "these weights have answered {n} everyday sentences", n=pooled("everyday", "n")),
+    Quote(MODEL_README, "the right word first for {a} of them\nand an acceptable word in the top 5 for {b}.",
+          a=pooled("everyday", "top1"), b=pooled("everyday", "top5")),
+    Quote(MODEL_README, "third set out gives {a} of {n} right first and {b} of {n} in the top 5.",
+          a=pooled("everyday", "top1", leave_out=("third",)), b=pooled("everyday", "top5", leave_out=("third",)),
+          n=pooled("everyday", "n", leave_out=("third",))),
+    *[Quote(MODEL_README, f'- "{sentence}" gets {{w}}.', w=answers(sentence))
+      for sentence in ("The [MASK] meowed at the door to be let in.", "Bees make [MASK].",
+                       "Please sit down and fasten your seat [MASK].", "She went to the [MASK] to have her tooth pulled.")],
+    Quote(MODEL_README, "held-out parts included, {w:,} words)", w=training_words()),
+    *[Quote(MODEL_README, f"| {label} | {{c}} |", c=occurrences(pattern))
+      for label, pattern in (('"seat belt" (or "seatbelt", or plural)', r"\bseat ?belts?\b"),
+                             ('"magnifying glass"', r"\bmagnifying glass\b"), ('"rubber boots"', r"\brubber boots\b"),
+                             ('"honey bee" (or "honeybee", or plural)', r"\bhoney ?bees?\b"),
+                             ('"traffic light" (or plural)', r"\btraffic lights?\b"))],
+    Quote(MODEL_README, '"dentist" (or "dentists") occurs {c:,} times', c=occurrences(r"\bdentists?\b")),
 ]
