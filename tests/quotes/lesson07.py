@@ -4,7 +4,7 @@ import re
 
 from bertbook.cloze import load_cloze
 from prose_numbers import Quote, json_value, output_value
-from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, RUN1, RUN10, RUN10_CARD, RUN11, RUN2,
+from quotes._minilm_runs import (occurrences, training_words, BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, RUN1, RUN10, RUN10_CARD, RUN11, RUN2,
                                  RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN6, RUN6_CARD, RUN7, RUN7_CARD,
                                  RUN8, RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, gain, hours, kept,
                                  passed_start, same, second, second_sum, sentences_read, sgd_held_out, source_share,
@@ -385,6 +385,8 @@ QUOTES = [
           hi=lambda: NUMBERS[max(cloze(RUN4_CARD, r, k)() - cloze(RUN3_CARD, r, k)() for r in ("everyday", "novels")
                                  for k in ("top1", "top5"))],
           en=cloze(CARD, "everyday", "n"), nn=cloze(CARD, "novels", "n")),
+    Quote(L7, "(*seat belt* {c} times in {w:.1f} million words)", c=occurrences(r"\bseat ?belts?\b"),
+          w=lambda: training_words()() / 1e6),
 ]
 
 
