@@ -214,15 +214,17 @@ TRAINING_TEXT_DIRS = ("data/corpus", "data/corpus_more", "data/everyday", "data/
 
 
 @functools.cache
-def _training_text() -> str:
-    """That text in lower case, every run of white space one space (a book's phrase may break across lines)."""
-    files = sorted(p for d in TRAINING_TEXT_DIRS for p in (ROOT / d).iterdir() if p.is_file() and p.suffix != ".md")
-    return re.sub(r"\s+", " ", " ".join(p.read_text(encoding="utf-8") for p in files)).lower()
+def _training_text(files: tuple = ()) -> str:
+    """That text (or just ``files``) in lower case, every run of white space one space (a book's phrase may break
+    across lines)."""
+    paths = ([ROOT / f for f in files] if files else
+             sorted(p for d in TRAINING_TEXT_DIRS for p in (ROOT / d).iterdir() if p.is_file() and p.suffix != ".md"))
+    return re.sub(r"\s+", " ", " ".join(p.read_text(encoding="utf-8") for p in paths)).lower()
 
 
-def occurrences(pattern):
-    """How many times the regular expression ``pattern`` (lower case) occurs in that text."""
-    return lambda: len(re.findall(pattern, _training_text()))
+def occurrences(pattern, files=()):
+    """How many times the regular expression ``pattern`` (lower case) occurs in that text, or in ``files``."""
+    return lambda: len(re.findall(pattern, _training_text(tuple(files))))
 
 
 def training_words():

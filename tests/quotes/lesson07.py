@@ -385,7 +385,7 @@ QUOTES = [
           hi=lambda: NUMBERS[max(cloze(RUN4_CARD, r, k)() - cloze(RUN3_CARD, r, k)() for r in ("everyday", "novels")
                                  for k in ("top1", "top5"))],
           en=cloze(CARD, "everyday", "n"), nn=cloze(CARD, "novels", "n")),
-    Quote(L7, "(*seat belt* {c} times in {w:.1f} million words)", c=occurrences(r"\bseat ?belts?\b"),
+    Quote(L7, "(*seat belt* {c} times in {w:.1f} million words)", c=occurrences(r"\bseat[- ]?belts?\b"),
           w=lambda: training_words()() / 1e6),
 ]
 

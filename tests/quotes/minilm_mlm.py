@@ -564,11 +564,13 @@ QUOTES = [
     *[Quote(MODEL_README, f'- "{sentence}" gets {{w}}.', w=answers(sentence))
       for sentence in ("The [MASK] meowed at the door to be let in.", "Bees make [MASK].",
                        "Please sit down and fasten your seat [MASK].", "She went to the [MASK] to have her tooth pulled.")],
-    Quote(MODEL_README, "held-out parts included, {w:,} words)", w=training_words()),
+    Quote(MODEL_README, "held-out parts included, {w:,} words;", w=training_words()),
     *[Quote(MODEL_README, f"| {label} | {{c}} |", c=occurrences(pattern))
-      for label, pattern in (('"seat belt" (or "seatbelt", or plural)', r"\bseat ?belts?\b"),
-                             ('"magnifying glass"', r"\bmagnifying glass\b"), ('"rubber boots"', r"\brubber boots\b"),
-                             ('"honey bee" (or "honeybee", or plural)', r"\bhoney ?bees?\b"),
-                             ('"traffic light" (or plural)', r"\btraffic lights?\b"))],
-    Quote(MODEL_README, '"dentist" (or "dentists") occurs {c:,} times', c=occurrences(r"\bdentists?\b")),
+      for label, pattern in (('"seat belt" (or "seatbelt", "seat-belt", or plural)', r"\bseat[- ]?belts?\b"),
+                             ('"magnifying glass" (or "magnifying-glass")', r"\bmagnifying[- ]glass\b"),
+                             ('"rubber boots" (or "rubber-boots")', r"\brubber[- ]boots\b"),
+                             ('"honey bee" (or "honeybee", "honey-bee", or plural)', r"\bhoney[- ]?bees?\b"),
+                             ('"traffic light" (or "traffic-light", or plural)', r"\btraffic[- ]lights?\b"))],
+    Quote(MODEL_README, '"dentist" (or "dentists") occurs {c:,} times\nin those files, {d:,} of them in the booking dialogues.',
+          c=occurrences(r"\bdentists?\b"), d=occurrences(r"\bdentists?\b", files=("data/everyday/sgd_dialogues.txt",))),
 ]
