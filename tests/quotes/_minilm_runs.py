@@ -195,7 +195,6 @@ def source_share(path, *sources):
     return value
 
 
-
 fourth = functools.partial(on_set, "fourth", path=RUN12)                                      # runs 12, 11
 fourth_sum = functools.partial(set_sum, "fourth", path=RUN12)
 
@@ -227,8 +226,9 @@ def occurrences(pattern, files=()):
     return lambda: len(re.findall(pattern, _training_text(tuple(files))))
 
 
-def training_words():
-    return lambda: len(_training_text().split())
+def training_words(scale=1):
+    """How many words that text has, times ``scale`` (1e-6: millions)."""
+    return lambda: len(_training_text().split()) * scale
 
 
 def answers(sentence, n=3):

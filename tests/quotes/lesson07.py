@@ -4,11 +4,11 @@ import re
 
 from bertbook.cloze import load_cloze
 from prose_numbers import Quote, json_value, output_value
-from quotes._minilm_runs import (occurrences, training_words, BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, RUN1, RUN10, RUN10_CARD, RUN11, RUN2,
+from quotes._minilm_runs import (BEFORE, CARD, FOLDER, METRICS, NUMBER_WORDS, RUN1, RUN10, RUN10_CARD, RUN11, RUN2,
                                  RUN2_CARD, RUN3, RUN3_CARD, RUN4, RUN4_CARD, RUN5, RUN6, RUN6_CARD, RUN7, RUN7_CARD,
-                                 RUN8, RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, gain, hours, kept,
+                                 RUN8, RUN8_CARD, RUN9, RUN9_CARD, SHIPPED_LINE, cloze, gain, hours, kept, occurrences,
                                  passed_start, same, second, second_sum, sentences_read, sgd_held_out, source_share,
-                                 start_and_kept, step_at, steps_between, third, third_sum, weights_read)
+                                 start_and_kept, step_at, steps_between, third, third_sum, training_words, weights_read)
 
 L7 = "notebooks/07_exploring_bert.ipynb"
 FROZEN = FOLDER + "frozen_head_run.json"      # the head trained on the frozen MiniLM (section 1), restored from 8f51d0a
@@ -386,7 +386,7 @@ QUOTES = [
                                  for k in ("top1", "top5"))],
           en=cloze(CARD, "everyday", "n"), nn=cloze(CARD, "novels", "n")),
     Quote(L7, "(*seat belt* {c} times in {w:.1f} million words)", c=occurrences(r"\bseat[- ]?belts?\b"),
-          w=lambda: training_words()() / 1e6),
+          w=training_words(scale=1e-6)),
 ]
 
 
